@@ -1,0 +1,91 @@
+/* awsclient.h — the one way to call an AWS Query API (IAM, STS): one request builder, one
+ * reply reader, one retry loop, one curl handle (or multi handle for concurrent calls) per
+ * run, one deadline shared by every call of the run.
+ *
+ * Typed operations (iam.h) are thin: they fill a struct aws_query, pick a reply parser,
+ * and call aws_call(). */
+#ifndef PAI_AWSCLIENT_H
+#define PAI_AWSCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "err.h"
+#include "awscreds.h"
+
+struct aws_client;
+struct xml_reply; /* xmlreply.h */
+
+enum aws_service { AWS_IAM, AWS_STS };
+
+struct aws_client_opts {
+	const char *partition;    /* "aws" | "aws-cn" | "aws-us-gov"; NULL = "aws" */
+	const char *iam_endpoint; /* URL override (tests); NULL = the partition's */
+	const char *sts_endpoint; /* URL override (tests); NULL = the partition's */
+	long connect_timeout_ms;  /* 0 = 2000 */
+	long deadline_ms;         /* whole run, counted from aws_client_new; 0 = 8000 */
+	int max_attempts;         /* per call, AWS standard mode; 0 = 3 */
+	size_t max_reply_bytes;   /* 0 = 1 MiB */
+};
+
+/* AWS error details of the last failed call (or of one queued call). */
+struct aws_error {
+	long http_status;     /* 0 when no HTTP reply arrived */
+	char code[64];        /* e.g. "NoSuchEntity"; "" when none */
+	char message[256];    /* sanitised: printable ASCII only */
+	char request_id[64];
+	int attempts;         /* attempts made for this call */
+};
+
+/* Creates a client; creds are copied (and wiped at free). URLs are checked: https, or http
+ * to a loopback address only (PAI_ERR_INVALID otherwise). */
+pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
+                       const struct aws_creds *creds);
+void aws_client_free(struct aws_client *c);
+
+/* Details of the most recent failed synchronous call; zeroed on success. */
+const struct aws_error *aws_client_last_error(const struct aws_client *c);
+/* Total HTTP attempts made by this client (retries included). */
+unsigned aws_client_attempts(const struct aws_client *c);
+/* Milliseconds left before the run's deadline (0 when passed). */
+long aws_client_remaining_ms(const struct aws_client *c);
+/* Signing region of a service in the client's partition (e.g. "us-east-1"). */
+const char *aws_client_region(const struct aws_client *c, enum aws_service s);
+
+/* A request's parameters, in order; Action and Version are added by aws_call. */
+#define AWS_QUERY_MAX_PARAMS 128
+struct aws_query {
+	const char *action;
+	size_t n;
+	struct {
+		const char *name;
+		const char *value; /* may hold secrets (CreateLoginProfile): the body is wiped */
+	} p[AWS_QUERY_MAX_PARAMS];
+};
+/* Appends a parameter; PAI_ERR_TOOBIG when full. Strings are not copied. */
+pai_err aws_query_add(struct aws_query *q, const char *name, const char *value);
+
+/* Parses a successful reply into out; returns PAI_ERR_REPLY for anything it cannot trust. */
+typedef pai_err (*aws_reply_parser)(const struct xml_reply *r, void *out);
+
+/* The outcome of a queued call, filled by aws_client_flush. */
+struct aws_result {
+	pai_err status;
+	struct aws_error error;
+};
+
+/* Runs one call: sign, send, read, retry (standard mode: throttling codes, 5xx and
+ * connection errors only; never LimitExceeded; never past the deadline), then hands the
+ * parsed reply to parse (may be NULL).
+ * With res == NULL it runs now and returns its status (details: aws_client_last_error).
+ * With res != NULL it is queued and returns PAI_OK; queued calls run concurrently at the
+ * next aws_client_flush, which fills each *res; q's strings and out must live until then.
+ * AWS error codes map to: NoSuchEntity -> PAI_ERR_NOT_FOUND, EntityAlreadyExists ->
+ * PAI_ERR_EXISTS, LimitExceeded -> PAI_ERR_LIMIT, AccessDenied/InvalidClientTokenId/
+ * SignatureDoesNotMatch/... -> PAI_ERR_DENIED, anything else -> PAI_ERR_AWS. */
+pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_query *q,
+                 aws_reply_parser parse, void *out, struct aws_result *res);
+/* Runs every queued call concurrently (bounded by the deadline). Returns PAI_OK when all
+ * succeeded, else the status of the first failed one in queue order. */
+pai_err aws_client_flush(struct aws_client *c);
+
+#endif

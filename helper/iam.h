@@ -1,0 +1,101 @@
+/* iam.h — typed IAM and STS operations. Each one validates its inputs against IAM's
+ * documented patterns, goes through aws_call (awsclient.h), and validates every value it
+ * returns. `res` behaves as in aws_call: NULL = run now; non-NULL = queue for
+ * aws_client_flush (outputs are filled then). */
+#ifndef PAI_IAM_H
+#define PAI_IAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "awsclient.h"
+
+#define IAM_MAX_TAGS 50
+#define IAM_MAX_KEYS 16 /* IAM allows 2 per user; anything more in a reply is refused */
+
+struct iam_tag {
+	char key[129];   /* 1-128 of [\p{L}\p{Z}\p{N}_.:/=+\-@] */
+	char value[257]; /* 0-256 */
+};
+
+struct iam_user {
+	char name[65];
+	char user_id[129];
+	char arn[2049];
+	char path[513];
+	char create_date[32]; /* ISO 8601 as AWS sent it */
+	struct iam_tag tags[IAM_MAX_TAGS];
+	size_t n_tags;
+};
+
+struct iam_key_meta {
+	char id[129];
+	char status[16]; /* "Active" | "Inactive" */
+	char create_date[32];
+};
+
+struct iam_key_list {
+	struct iam_key_meta keys[IAM_MAX_KEYS];
+	size_t n;
+};
+
+/* A newly created key; secret is wiped by iam_access_key_wipe. */
+struct iam_access_key {
+	char id[129];
+	char secret[129];
+	char status[16];
+	char create_date[32];
+};
+
+struct iam_key_last_used {
+	char last_used_date[32]; /* "" when never used */
+	char service[64];
+	char region[32];
+};
+
+struct sts_identity {
+	char account[13];
+	char arn[2049];
+	char user_id[129];
+};
+
+void iam_access_key_wipe(struct iam_access_key *k);
+
+/* GetUser with its tags; PAI_ERR_NOT_FOUND when the user does not exist. */
+pai_err iam_get_user(struct aws_client *c, const char *name, struct iam_user *out,
+                     struct aws_result *res);
+/* CreateUser; path NULL = "/", boundary_arn NULL = none. */
+pai_err iam_create_user(struct aws_client *c, const char *name, const char *path,
+                        const char *boundary_arn, const struct iam_tag *tags, size_t n_tags,
+                        struct iam_user *out, struct aws_result *res);
+pai_err iam_tag_user(struct aws_client *c, const char *name, const struct iam_tag *tags,
+                     size_t n_tags, struct aws_result *res);
+pai_err iam_untag_user(struct aws_client *c, const char *name, const char *const *keys,
+                       size_t n_keys, struct aws_result *res);
+/* Every page; at most IAM_MAX_TAGS. */
+pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_tag *tags,
+                           size_t *n_tags, struct aws_result *res);
+pai_err iam_add_user_to_group(struct aws_client *c, const char *user, const char *group,
+                              struct aws_result *res);
+pai_err iam_attach_user_policy(struct aws_client *c, const char *user,
+                               const char *policy_arn, struct aws_result *res);
+/* Every page (follows Marker while IsTruncated). Synchronous only: res must be NULL. */
+pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_key_list *out,
+                             struct aws_result *res);
+pai_err iam_create_access_key(struct aws_client *c, const char *user,
+                              struct iam_access_key *out, struct aws_result *res);
+/* status: "Active" | "Inactive". */
+pai_err iam_update_access_key(struct aws_client *c, const char *user, const char *key_id,
+                              const char *status, struct aws_result *res);
+pai_err iam_delete_access_key(struct aws_client *c, const char *user, const char *key_id,
+                              struct aws_result *res);
+pai_err iam_get_access_key_last_used(struct aws_client *c, const char *key_id,
+                                     struct iam_key_last_used *out, struct aws_result *res);
+/* The account alias, or "" when the account has none. */
+pai_err iam_list_account_aliases(struct aws_client *c, char alias[64], struct aws_result *res);
+pai_err iam_create_login_profile(struct aws_client *c, const char *user, const char *password,
+                                 bool reset_required, struct aws_result *res);
+/* STS GetCallerIdentity with the client's credentials. */
+pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
+                                struct aws_result *res);
+
+#endif
