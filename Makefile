@@ -8,7 +8,10 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
-PAMDIR     ?= /lib/$(MULTIARCH)/security
+PAMDIR     ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/$(MULTIARCH)/security,$(PREFIX)/lib/security)
+DATADIR    ?= $(PREFIX)/share
+STATEDIR   ?= /var/lib/pam_aws_iam
+HELPER_ACCOUNT ?= _pam_aws_iam
 HELPER_PATH ?= $(BINDIR)/aws-iam-provision
 CONFIG_PATH ?= $(SYSCONFDIR)/security/pam_aws_iam.conf
 VERSION    := 0.1.0
@@ -92,6 +95,32 @@ format:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ihelper helper pam_module tests/tools
+
+# Same layout as the Debian package; ownership and the setuid bit are `make install-setuid`.
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
+	  $(DESTDIR)$(DATADIR)/pam-configs $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(B)/pam_aws_iam.so $(DESTDIR)$(PAMDIR)/pam_aws_iam.so
+	install -m 0755 $(B)/aws-iam-provision $(DESTDIR)$(BINDIR)/aws-iam-provision
+	install -m 0644 conf/pam_aws_iam.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf
+	install -m 0644 conf/pam-configs/aws-iam $(DESTDIR)$(DATADIR)/pam-configs/aws-iam
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+
+# Run as root after `make install` on non-Debian systems: the helper's account, its setuid
+# bit and the state directory (the Debian package does this in postinst).
+install-setuid:
+	getent passwd $(HELPER_ACCOUNT) >/dev/null || useradd --system --user-group \
+	  --home-dir $(STATEDIR) --no-create-home --shell /usr/sbin/nologin $(HELPER_ACCOUNT)
+	chown $(HELPER_ACCOUNT):root $(DESTDIR)$(BINDIR)/aws-iam-provision
+	chmod 4755 $(DESTDIR)$(BINDIR)/aws-iam-provision
+	install -d -m 0700 -o $(HELPER_ACCOUNT) -g $(HELPER_ACCOUNT) $(DESTDIR)$(STATEDIR)
+
+# Binary package libpam-aws-iam, left in build/.
+deb:
+	dpkg-buildpackage -us -uc -b
+	mkdir -p $(B) && mv ../libpam-aws-iam_$(VERSION)_*.deb $(B)/ && \
+	  rm -f ../libpam-aws-iam-dbgsym_$(VERSION)_*.deb ../pam-aws-iam_$(VERSION)_*.buildinfo ../pam-aws-iam_$(VERSION)_*.changes
 
 clean:
 	rm -rf $(B)
