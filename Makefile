@@ -86,6 +86,10 @@ check: deps
 	$(MAKE) test-bins
 	/usr/bin/python3 tests/check.py
 
+demo: deps
+	$(MAKE) all
+	/usr/bin/python3 tests/demo/demo.py
+
 fuzz:
 	tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
