@@ -1,0 +1,104 @@
+/* config.h — /etc/security/pam_aws_iam.conf (INI, read with inih). Every key is checked at
+ * load: an unknown section or key, a key given twice, a value out of range, a malformed URL,
+ * ARN, name or template is one line "FILE:LINE: message" in the caller's buffer and
+ * PAI_ERR_CONFIG. The config holds no secret. See pam_aws_iam.conf(5). */
+#ifndef PAI_CONFIG_H
+#define PAI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "err.h"
+
+#define PAI_CONF_URL_MAX        512  /* endpoint URLs, NUL included */
+#define PAI_CONF_PATH_MAX       1024 /* local file and directory paths, NUL included */
+#define PAI_CONF_PROFILE_MAX    129  /* AWS profile names, NUL included */
+#define PAI_CONF_LINUX_NAME_MAX 257  /* Linux user and group names, NUL included */
+#define PAI_CONF_MAX_LINUX      64   /* [scope] groups and exclude entries, each */
+#define PAI_CONF_TEMPLATE_MAX   257  /* templates, NUL included */
+#define PAI_CONF_IAM_PATH_MAX   513  /* IAM path, NUL included */
+#define PAI_CONF_GROUP_MAX      129  /* IAM group name, NUL included */
+#define PAI_CONF_MAX_GROUPS     10   /* IAM: groups per user */
+#define PAI_CONF_ARN_MAX        2049 /* policy ARN, NUL included */
+#define PAI_CONF_MAX_POLICIES   20   /* IAM: managed policies per user (hard quota) */
+#define PAI_CONF_TAG_KEY_MAX    129  /* NUL included */
+#define PAI_CONF_TAG_VALUE_MAX  257  /* template, NUL included */
+#define PAI_CONF_MAX_TAGS       49   /* IAM allows 50; the tool's ownership tag takes one */
+#define PAI_CONF_REGION_MAX     64   /* NUL included */
+#define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
+
+enum pai_partition { PAI_PARTITION_AWS, PAI_PARTITION_AWS_CN, PAI_PARTITION_AWS_US_GOV };
+enum pai_on_limit { PAI_ON_LIMIT_FAIL, PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED };
+enum pai_console_password { PAI_PASSWORD_NO, PAI_PASSWORD_INITIAL };
+
+struct pai_tag_template {
+	char key[PAI_CONF_TAG_KEY_MAX];
+	char value[PAI_CONF_TAG_VALUE_MAX]; /* template: %u, %h, %% */
+};
+
+struct pai_config {
+	/* [aws] */
+	enum pai_partition partition;
+	char endpoint[PAI_CONF_URL_MAX];      /* "" = the partition's IAM endpoint */
+	char sts_endpoint[PAI_CONF_URL_MAX];  /* "" = the partition's STS endpoint */
+	char imds_endpoint[PAI_CONF_URL_MAX]; /* "" = http://169.254.169.254 */
+	char credentials[PAI_CONF_PATH_MAX];  /* absolute path; unused when credentials_instance */
+	bool credentials_instance;            /* credentials = instance: IMDSv2 */
+	char profile[PAI_CONF_PROFILE_MAX];
+	unsigned connect_timeout; /* seconds, 1-60 */
+	unsigned deadline;        /* seconds, 1-300 */
+	unsigned max_attempts;    /* 1-10 */
+
+	/* [scope] */
+	unsigned long min_uid; /* 0-4294967294 */
+	char scope_groups[PAI_CONF_MAX_LINUX][PAI_CONF_LINUX_NAME_MAX];
+	size_t n_scope_groups; /* 0 = everyone */
+	char exclude[PAI_CONF_MAX_LINUX][PAI_CONF_LINUX_NAME_MAX];
+	size_t n_exclude;
+
+	/* [user] */
+	char name_template[PAI_CONF_TEMPLATE_MAX];
+	char path[PAI_CONF_IAM_PATH_MAX];
+	bool create;
+	bool adopt_existing;
+	char user_groups[PAI_CONF_MAX_GROUPS][PAI_CONF_GROUP_MAX];
+	size_t n_user_groups;
+	char policies[PAI_CONF_MAX_POLICIES][PAI_CONF_ARN_MAX];
+	size_t n_policies;
+	char permissions_boundary[PAI_CONF_ARN_MAX]; /* "" = none */
+	struct pai_tag_template tags[PAI_CONF_MAX_TAGS];
+	size_t n_tags;
+
+	/* [keys] */
+	char keys_profile[PAI_CONF_PROFILE_MAX];
+	unsigned max_age_days;      /* 1-3650 */
+	unsigned verify_interval;   /* seconds, 0-604800 */
+	enum pai_on_limit on_limit;
+	unsigned wait_until_usable; /* seconds, 0-300, within deadline */
+	char region[PAI_CONF_REGION_MAX]; /* "" = leave ~/.aws/config alone */
+
+	/* [console] */
+	bool show_url;
+	enum pai_console_password password;
+
+	/* [state] */
+	char state_dir[PAI_CONF_PATH_MAX];
+};
+
+/* Fills cfg with the documented defaults. */
+void config_defaults(struct pai_config *cfg);
+/* Defaults, then the file at path (at most PAI_CONF_FILE_MAX bytes). A missing or unreadable
+ * file is "PATH: reason" and PAI_ERR_CONFIG. cfg is fully valid on PAI_OK only. */
+pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen);
+/* Same, from a string; name stands for FILE in messages. */
+pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
+			   size_t errlen);
+/* Refuses (PAI_ERR_CONFIG, "PATH: reason") a config file that is not a regular file owned by
+ * root or that group or other may write. Checks the open fd when fd >= 0, else lstat(path). */
+pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen);
+/* Prints the effective configuration as a config file (for --check-config). */
+void config_print(const struct pai_config *cfg, FILE *f);
+/* "aws", "aws-cn", "aws-us-gov". */
+const char *config_partition_name(enum pai_partition p);
+
+#endif
