@@ -98,4 +98,11 @@ pai_err iam_create_login_profile(struct aws_client *c, const char *user, const c
 pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
                                 struct aws_result *res);
 
+/* The 12-digit account ID of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...);
+ * PAI_ERR_INVALID when the ARN is malformed or holds no account ID. */
+pai_err iam_arn_account(const char *arn, char out[13]);
+/* The partition of an ARN ("aws", "aws-cn", "aws-us-gov", ...); PAI_ERR_INVALID when
+ * malformed. */
+pai_err iam_arn_partition(const char *arn, char out[16]);
+
 #endif
