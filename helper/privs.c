@@ -1,0 +1,163 @@
+/* privs.c — hardening at start and effective-id switching for the setuid helper. */
+#include "privs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* fds 0-2 always exist (a closed stdout must not become the credentials file); nothing
+ * else inherited stays open. */
+static pai_err fix_fds(void)
+{
+	int fd;
+	long max;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return PAI_ERR_INVALID;
+	}
+	if (close_range(3, ~0U, 0) == 0)
+		return PAI_OK;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		close(fd);
+	return PAI_OK;
+}
+
+pai_err privs_harden(void)
+{
+	struct rlimit no_core = {0, 0};
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return PAI_ERR_INVALID;
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0)
+		return PAI_ERR_INVALID;
+	umask(077);
+	if (fix_fds())
+		return PAI_ERR_INVALID;
+	if (clearenv() != 0 || setenv("PATH", "/usr/bin:/bin", 1) != 0)
+		return PAI_ERR_INVALID;
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return PAI_ERR_INVALID;
+	return PAI_OK;
+}
+
+pai_err privs_init(struct privs *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ruid = getuid();
+	p->euid = geteuid();
+	p->rgid = getgid();
+	p->egid = getegid();
+	p->privileged = p->ruid != p->euid || p->rgid != p->egid;
+	p->n_groups = getgroups(PRIVS_MAX_GROUPS, p->groups);
+	if (p->n_groups < 0)
+		return PAI_ERR_INVALID;
+	return PAI_OK;
+}
+
+void privs_set_person(struct privs *p, const char *name, uid_t uid, gid_t gid)
+{
+	snprintf(p->person_name, sizeof(p->person_name), "%s", name);
+	p->person_uid = uid;
+	p->person_gid = gid;
+}
+
+static bool ids_are(uid_t uid, gid_t gid)
+{
+	return geteuid() == uid && getegid() == gid;
+}
+
+pai_err privs_become_person(struct privs *p)
+{
+	if (p->as_person)
+		return PAI_OK;
+	if (p->ruid == 0 && geteuid() != 0) {
+		/* a root caller of a setuid copy: back to euid 0 to take the person's ids */
+		if (setresuid(-1, 0, -1) != 0)
+			return PAI_ERR_REFUSED;
+	}
+	if (geteuid() == 0 && p->person_uid != 0) {
+		if (initgroups(p->person_name, p->person_gid) != 0)
+			return PAI_ERR_REFUSED;
+	}
+	if (setresgid(-1, p->person_gid, -1) != 0)
+		return PAI_ERR_REFUSED;
+	if (setresuid(-1, p->person_uid, -1) != 0)
+		return PAI_ERR_REFUSED;
+	if (!ids_are(p->person_uid, p->person_gid))
+		return PAI_ERR_REFUSED;
+	p->as_person = true;
+	return PAI_OK;
+}
+
+pai_err privs_become_helper(struct privs *p)
+{
+	if (!p->as_person)
+		return PAI_OK;
+	if (p->ruid == 0 && geteuid() != 0) {
+		if (setresuid(-1, 0, -1) != 0)
+			return PAI_ERR_REFUSED;
+	}
+	if (geteuid() == 0 && setgroups((size_t)p->n_groups, p->groups) != 0)
+		return PAI_ERR_REFUSED;
+	if (setresgid(-1, p->egid, -1) != 0)
+		return PAI_ERR_REFUSED;
+	if (setresuid(-1, p->euid, -1) != 0)
+		return PAI_ERR_REFUSED;
+	if (!ids_are(p->euid, p->egid))
+		return PAI_ERR_REFUSED;
+	p->as_person = false;
+	return PAI_OK;
+}
+
+pai_err privs_drop_for_good(struct privs *p)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (p->ruid == 0 && geteuid() != 0 && setresuid(-1, 0, -1) != 0)
+		return PAI_ERR_REFUSED;
+	if (setresgid(p->rgid, p->rgid, p->rgid) != 0)
+		return PAI_ERR_REFUSED;
+	if (setresuid(p->ruid, p->ruid, p->ruid) != 0)
+		return PAI_ERR_REFUSED;
+	if (getresuid(&r, &e, &s) != 0 || r != p->ruid || e != p->ruid || s != p->ruid)
+		return PAI_ERR_REFUSED;
+	if (getresgid(&rg, &eg, &sg) != 0 || rg != p->rgid || eg != p->rgid || sg != p->rgid)
+		return PAI_ERR_REFUSED;
+	p->euid = p->ruid;
+	p->egid = p->rgid;
+	p->privileged = false;
+	p->as_person = false;
+	return PAI_OK;
+}
+
+void privs_block_signals(sigset_t *saved)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &set, saved);
+}
+
+void privs_restore_signals(const sigset_t *saved)
+{
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}

@@ -1,0 +1,52 @@
+/* state.h — the helper's own state directory (default /var/lib/pam_aws_iam, owned by the
+ * helper's account, 0700), always used with the helper's ids:
+ *   users/<login>      which key this host wrote for the login, when, when last verified
+ *   alias              the account alias cache (one account per config), refreshed daily
+ *   locks/<login>.lock per-user flock serialising parallel logins of one person
+ * Files are key=value lines, written atomically (temp file, fsync, rename, fsync dir). */
+#ifndef PAI_STATE_H
+#define PAI_STATE_H
+
+#include <stdbool.h>
+#include <time.h>
+#include "err.h"
+#include "signin.h"
+
+#define STATE_ALIAS_TTL (24 * 3600)
+
+struct user_state {
+	char login[65];
+	char iam_user[65];
+	char arn[2049];
+	char account[13];
+	char host[64];
+	char profile[129];
+	char key_id[129];
+	time_t key_created;
+	time_t verified_at;
+	char url[SIGNIN_URL_MAX];
+};
+
+/* Opens (creating users/ and locks/ as needed) the state dir. It must be a directory owned
+ * by the effective uid and not writable by group or other: else PAI_ERR_FILE. */
+pai_err state_open(const char *dir, int *dirfd);
+/* True for a login name usable as a state file name: [A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}. */
+bool state_valid_login(const char *login);
+/* Reads users/<login>; PAI_ERR_NOT_FOUND when absent; PAI_ERR_FILE when it is not a regular
+ * file of ours; PAI_ERR_INVALID when a value fails validation (then treat as absent). */
+pai_err state_read(int dirfd, const char *login, struct user_state *st);
+pai_err state_write(int dirfd, const struct user_state *st);
+/* Removes users/<login>; absent is fine. */
+pai_err state_remove(int dirfd, const char *login);
+/* The cached alias of account ("" = the account has none); PAI_ERR_NOT_FOUND when absent,
+ * for another account, or older than STATE_ALIAS_TTL. */
+pai_err state_read_alias(int dirfd, const char *account, time_t now, char alias[64]);
+pai_err state_write_alias(int dirfd, const char *account, const char *alias, time_t now);
+/* Takes the per-user lock, waiting until deadline_ms (CLOCK_MONOTONIC, ms); *fd holds it.
+ * PAI_ERR_TIMEOUT when the deadline passes first. */
+pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd);
+void state_unlock(int fd);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long state_now_ms(void);
+
+#endif
