@@ -18,6 +18,6 @@ bool valid_tag_key(const char *s);       /* 1-128 of [\p{L}\p{Z}\p{N}_.:/=+\-@],
 bool valid_tag_value(const char *s);     /* 0-256 of the same set */
 bool valid_unique_id(const char *s);     /* [\w]+, 16-128 */
 bool valid_iso8601(const char *s);       /* YYYY-MM-DDTHH:MM:SS[.fff]Z */
-bool valid_key_status(const char *s);    /* Active | Inactive */
+bool valid_key_status(const char *s);    /* Active | Inactive | Expired (IAM statusType) */
 
 #endif
