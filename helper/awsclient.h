@@ -48,6 +48,8 @@ const struct aws_error *aws_client_last_error(const struct aws_client *c);
 unsigned aws_client_attempts(const struct aws_client *c);
 /* Milliseconds left before the run's deadline (0 when passed). */
 long aws_client_remaining_ms(const struct aws_client *c);
+/* Connections the client has opened so far (keep-alive makes this 1 for a sequential run). */
+long aws_client_connects(const struct aws_client *c);
 /* Signing region of a service in the client's partition (e.g. "us-east-1"). */
 const char *aws_client_region(const struct aws_client *c, enum aws_service s);
 

@@ -1,0 +1,653 @@
+/* awsclient.c — the one request builder, reply reader and retry loop for the AWS Query API.
+ * A call is a form-encoded POST signed with SigV4; its reply is read with xmlreply; failures
+ * are retried as AWS SDKs' "standard" mode does, within the run's single deadline. */
+#include "awsclient.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "buf.h"
+#include "endpoints.h"
+#include "http.h"
+#include "sigv4.h"
+#include "xmlreply.h"
+
+#define DEFAULT_DEADLINE_MS 8000
+#define DEFAULT_MAX_ATTEMPTS 3
+#define MAX_ATTEMPTS_BOUND 10
+#define MAX_BODY_BYTES (256u * 1024u)
+#define MAX_QUEUE 64
+#define MAX_BACKOFF_S 20
+/* Standard mode's retry quota: a run cannot turn an outage into a retry storm. */
+#define RETRY_QUOTA 500
+#define RETRY_COST 5
+#define RETRY_COST_TIMEOUT 10
+#define NO_RETRY_INCREMENT 1
+#define FORM_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+
+/* One call, queued or running, with its own retry state. */
+struct aws_pending {
+	enum aws_service svc;
+	struct buf body; /* form-encoded request: may hold a password, wiped */
+	aws_reply_parser parse;
+	void *out;
+	struct aws_result *res;
+	struct http_xfer *x; /* slot while queued calls run */
+	int attempts;
+	int retry_cost; /* quota taken by the latest retry */
+	long next_at;   /* monotonic ms before which the next attempt may not start */
+	bool in_flight;
+	bool finished;
+	pai_err status;
+	struct aws_error err;
+};
+
+struct aws_client {
+	struct http *http;
+	struct aws_creds creds;
+	const struct aws_partition *part;
+	struct http_url url[2]; /* indexed by enum aws_service */
+	long deadline;          /* monotonic ms */
+	int max_attempts;
+	int retry_quota;
+	unsigned attempts;
+	struct aws_error last;
+	struct aws_pending *queue[MAX_QUEUE];
+	size_t n_queue;
+	struct http_xfer *slots[MAX_QUEUE];
+	size_t n_slots;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	snprintf(dst, n, "%s", src ? src : "");
+	for (i = 0; dst[i]; i++)
+		if (dst[i] < 0x20 || dst[i] > 0x7e)
+			dst[i] = '?';
+}
+
+pai_err aws_query_add(struct aws_query *q, const char *name, const char *value)
+{
+	if (!q || !name || !name[0] || !value)
+		return PAI_ERR_INVALID;
+	if (q->n >= AWS_QUERY_MAX_PARAMS)
+		return PAI_ERR_TOOBIG;
+	q->p[q->n].name = name;
+	q->p[q->n].value = value;
+	q->n++;
+	return PAI_OK;
+}
+
+/* Percent-encodes s with RFC 3986's unreserved set, as SigV4 and the Query API expect. */
+static pai_err form_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3] = { '%', 0, 0 };
+	unsigned char ch;
+	pai_err e;
+
+	while (*s) {
+		size_t run = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
+		if (run) {
+			e = buf_append(b, s, run);
+			if (e)
+				return e;
+			s += run;
+			continue;
+		}
+		ch = (unsigned char)*s++;
+		esc[1] = hex[ch >> 4];
+		esc[2] = hex[ch & 15];
+		e = buf_append(b, esc, 3);
+		if (e)
+			return e;
+	}
+	return PAI_OK;
+}
+
+/* Action, Version, then the parameters in the caller's order. */
+static pai_err build_body(enum aws_service s, const struct aws_query *q, struct buf *b)
+{
+	pai_err e;
+	size_t i;
+
+	if (!q || !q->action || !q->action[0] || q->n > AWS_QUERY_MAX_PARAMS)
+		return PAI_ERR_INVALID;
+	e = buf_append_str(b, "Action=");
+	if (!e)
+		e = form_encode(b, q->action);
+	if (!e)
+		e = buf_appendf(b, "&Version=%s", endpoints_api_version(s));
+	for (i = 0; !e && i < q->n; i++) {
+		if (!q->p[i].name || !q->p[i].name[0] || !q->p[i].value)
+			return PAI_ERR_INVALID;
+		e = buf_append_str(b, "&");
+		if (!e)
+			e = form_encode(b, q->p[i].name);
+		if (!e)
+			e = buf_append_str(b, "=");
+		if (!e)
+			e = form_encode(b, q->p[i].value);
+	}
+	return e;
+}
+
+static bool in_list(const char *code, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(code, *list) == 0)
+			return true;
+	return false;
+}
+
+/* botocore's standard-mode throttling codes, minus LimitExceeded* (an IAM quota). */
+static const char *const throttle_codes[] = {
+	"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+	"TooManyRequestsException", "ProvisionedThroughputExceededException",
+	"TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+	"RequestThrottled", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", NULL,
+};
+static const char *const transient_codes[] = {
+	"RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
+	"ServiceUnavailable", NULL,
+};
+static const char *const denied_codes[] = {
+	"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+	"IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken",
+	"ExpiredTokenException", "UnrecognizedClientException", "InvalidAccessKeyId",
+	"AuthFailure", "UnauthorizedOperation", "RequestExpired", "OptInRequired", NULL,
+};
+
+/* True for an error standard mode retries: throttling, transient 5xx, or code. */
+static bool retryable_error(const char *code, long http_status)
+{
+	if (strcmp(code, "LimitExceeded") == 0)
+		return false;
+	if (in_list(code, throttle_codes) || in_list(code, transient_codes))
+		return true;
+	return http_status == 429 || http_status == 500 || http_status == 502 ||
+	       http_status == 503 || http_status == 504;
+}
+
+static pai_err map_code(const char *code)
+{
+	if (strcmp(code, "NoSuchEntity") == 0)
+		return PAI_ERR_NOT_FOUND;
+	if (strcmp(code, "EntityAlreadyExists") == 0)
+		return PAI_ERR_EXISTS;
+	if (strcmp(code, "LimitExceeded") == 0)
+		return PAI_ERR_LIMIT;
+	if (in_list(code, denied_codes))
+		return PAI_ERR_DENIED;
+	return PAI_ERR_AWS;
+}
+
+/* Reads one attempt's outcome into err; *retry says whether standard mode tries again. */
+static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *out,
+			struct aws_error *err, bool *retry)
+{
+	struct xml_reply *r = NULL;
+	bool ok2xx = hr->status >= 200 && hr->status < 300;
+	pai_err e;
+
+	*retry = false;
+	err->http_status = hr->status;
+	if (hr->err) {
+		copy_text(err->message, sizeof(err->message), hr->detail);
+		*retry = hr->retryable;
+		return hr->err;
+	}
+	e = xml_reply_parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
+	if (e) {
+		*retry = !ok2xx && retryable_error("", hr->status);
+		snprintf(err->message, sizeof(err->message), "HTTP %ld with %s", hr->status,
+			 e == PAI_ERR_TOOBIG ? "a reply over the size limit"
+					     : "an unreadable XML reply");
+		return ok2xx ? e : PAI_ERR_AWS;
+	}
+	if (xml_reply_error(r, err) || !ok2xx) {
+		err->http_status = hr->status;
+		if (!err->code[0] && !err->message[0])
+			snprintf(err->message, sizeof(err->message),
+				 "HTTP %ld without an AWS error code", hr->status);
+		*retry = retryable_error(err->code, hr->status);
+		e = err->code[0] ? map_code(err->code) : PAI_ERR_AWS;
+		goto out;
+	}
+	e = parse ? parse(r, out) : PAI_OK;
+	if (e)
+		copy_text(err->message, sizeof(err->message), "reply lacks expected fields");
+out:
+	xml_reply_free(r);
+	return e;
+}
+
+/* Up to random(0,1) * min(2^(attempt-1), 20) seconds, drawn from the kernel's CSPRNG. */
+static long backoff_ms(int attempt)
+{
+	long cap_ms = 1000L << (attempt - 1 < 5 ? attempt - 1 : 5);
+	unsigned int r;
+
+	if (cap_ms > MAX_BACKOFF_S * 1000L)
+		cap_ms = MAX_BACKOFF_S * 1000L;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return cap_ms / 2;
+	return (long)((double)r / 4294967296.0 * (double)cap_ms);
+}
+
+long aws_client_remaining_ms(const struct aws_client *c)
+{
+	long left = c->deadline - now_ms();
+
+	return left > 0 ? left : 0;
+}
+
+/* Decides what follows one attempt: done (status and err filled) or a retry at next_at. */
+static void after_attempt(struct aws_client *c, struct aws_pending *p, struct http_result *hr)
+{
+	struct aws_error err = { 0 };
+	long delay, left;
+	int cost;
+	bool retry;
+	pai_err e;
+
+	e = evaluate(hr, p->parse, p->out, &err, &retry);
+	buf_reset(&hr->body); /* replies carry secret keys */
+	err.attempts = p->attempts;
+	p->status = e;
+	p->err = err;
+	if (!e) {
+		/* Standard mode gives quota back on success. */
+		c->retry_quota += p->retry_cost ? p->retry_cost : NO_RETRY_INCREMENT;
+		if (c->retry_quota > RETRY_QUOTA)
+			c->retry_quota = RETRY_QUOTA;
+		p->finished = true;
+		return;
+	}
+	left = aws_client_remaining_ms(c);
+	if (left == 0 && hr->err == PAI_ERR_TIMEOUT)
+		p->status = PAI_ERR_TIMEOUT;
+	if (!retry || p->attempts >= c->max_attempts || left == 0) {
+		p->finished = true;
+		return;
+	}
+	cost = e == PAI_ERR_TIMEOUT ? RETRY_COST_TIMEOUT : RETRY_COST;
+	delay = backoff_ms(p->attempts);
+	/* Never sleep into the deadline: report the last error instead. */
+	if (cost > c->retry_quota || delay >= left) {
+		p->finished = true;
+		return;
+	}
+	c->retry_quota -= cost;
+	p->retry_cost = cost;
+	p->next_at = now_ms() + delay;
+}
+
+/* The signed headers of one attempt, as "Name: value" lines kept until libcurl copies them. */
+struct attempt_headers {
+	char host[HTTP_MAX_HOST + 8];
+	char date[40];
+	struct buf auth;
+	struct buf token;
+	struct http_request rq;
+};
+
+static void headers_free(struct attempt_headers *h)
+{
+	buf_free(&h->auth);
+	buf_free(&h->token);
+	secret_wipe(h, sizeof(*h));
+}
+
+static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
+			    struct attempt_headers *ah)
+{
+	const struct http_url *u = &c->url[p->svc];
+	struct sigv4_header sh[4];
+	struct sigv4_request sr = { 0 };
+	char amz_date[SIGV4_DATE_LEN + 1];
+	size_t n = 0;
+	pai_err e;
+
+	buf_init(&ah->auth, 4096);
+	buf_init(&ah->token, SIGV4_MAX_HEADER_VALUE + 64);
+	e = sigv4_amz_date(time(NULL), amz_date);
+	if (e)
+		return e;
+	sh[n++] = (struct sigv4_header){ "Host", u->host };
+	sh[n++] = (struct sigv4_header){ "Content-Type", FORM_CONTENT_TYPE };
+	sh[n++] = (struct sigv4_header){ "X-Amz-Date", amz_date };
+	if (c->creds.session_token)
+		sh[n++] = (struct sigv4_header){ "X-Amz-Security-Token", c->creds.session_token };
+	sr.method = "POST";
+	sr.path = u->path;
+	sr.query = "";
+	sr.headers = sh;
+	sr.n_headers = n;
+	sr.body = p->body.data;
+	sr.body_len = p->body.len;
+	e = buf_append_str(&ah->auth, "Authorization: ");
+	if (!e)
+		e = sigv4_authorization(&sr, &c->creds, amz_date, endpoints_region(c->part, p->svc),
+					endpoints_service_name(p->svc), &ah->auth);
+	if (!e && c->creds.session_token)
+		e = buf_appendf(&ah->token, "X-Amz-Security-Token: %s", c->creds.session_token);
+	if (e)
+		return e;
+	snprintf(ah->host, sizeof(ah->host), "Host: %s", u->host);
+	snprintf(ah->date, sizeof(ah->date), "X-Amz-Date: %s", amz_date);
+	ah->rq.url = u->url;
+	ah->rq.method = "POST";
+	ah->rq.headers[0] = ah->host;
+	ah->rq.headers[1] = "Content-Type: " FORM_CONTENT_TYPE;
+	ah->rq.headers[2] = ah->date;
+	ah->rq.headers[3] = ah->auth.data;
+	ah->rq.n_headers = 4;
+	if (c->creds.session_token)
+		ah->rq.headers[ah->rq.n_headers++] = ah->token.data;
+	ah->rq.body = p->body.data;
+	ah->rq.body_len = p->body.len;
+	return PAI_OK;
+}
+
+/* Starts one attempt: synchronously on the client's reused handle when x is NULL, else on
+ * slot x. Returns the result to evaluate now (sync, or a start that failed), else NULL. */
+static struct http_result *attempt(struct aws_client *c, struct aws_pending *p,
+				   struct http_xfer *x, struct http_result *local)
+{
+	struct attempt_headers ah;
+	struct http_result *hr = NULL;
+	pai_err e;
+
+	memset(&ah, 0, sizeof(ah));
+	p->attempts++;
+	c->attempts++;
+	e = sign_request(c, p, &ah);
+	if (e) {
+		memset(local, 0, sizeof(*local));
+		local->err = e;
+		snprintf(local->detail, sizeof(local->detail), "cannot sign the request: %s",
+			 pai_strerror(e));
+		hr = local;
+	} else if (!x) {
+		http_perform(c->http, &ah.rq, aws_client_remaining_ms(c), &hr);
+	} else if (http_xfer_start(x, &ah.rq, aws_client_remaining_ms(c))) {
+		hr = http_xfer_result(x);
+	}
+	headers_free(&ah);
+	return hr;
+}
+
+static void pending_free(struct aws_pending *p)
+{
+	if (!p)
+		return;
+	buf_free(&p->body);
+	secret_wipe(p, sizeof(*p));
+	free(p);
+}
+
+pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
+		       const struct aws_creds *creds)
+{
+	static const struct aws_client_opts defaults = { 0 };
+	struct aws_client *c;
+	struct http_opts ho = { 0 };
+	const char *url;
+	pai_err e;
+	int s;
+
+	*out = NULL;
+	if (!o)
+		o = &defaults;
+	if (!creds || !creds->access_key_id || !creds->access_key_id[0] ||
+	    !creds->secret_access_key || !creds->secret_access_key[0])
+		return PAI_ERR_INVALID;
+	if (o->max_attempts < 0 || o->max_attempts > MAX_ATTEMPTS_BOUND || o->deadline_ms < 0 ||
+	    o->connect_timeout_ms < 0)
+		return PAI_ERR_INVALID;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return PAI_ERR_NOMEM;
+	c->deadline = now_ms() + (o->deadline_ms ? o->deadline_ms : DEFAULT_DEADLINE_MS);
+	c->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
+	c->retry_quota = RETRY_QUOTA;
+	e = PAI_ERR_INVALID;
+	c->part = endpoints_partition(o->partition);
+	if (!c->part)
+		goto fail;
+	for (s = AWS_IAM; s <= AWS_STS; s++) {
+		url = s == AWS_IAM ? o->iam_endpoint : o->sts_endpoint;
+		if (!url)
+			url = endpoints_url(c->part, (enum aws_service)s);
+		if (http_check_url(url, &c->url[s]))
+			goto fail; /* the contract's PAI_ERR_INVALID, refused http included */
+	}
+	e = aws_creds_copy(&c->creds, creds);
+	if (e)
+		goto fail;
+	ho.connect_timeout_ms = o->connect_timeout_ms;
+	ho.max_reply_bytes = o->max_reply_bytes;
+	e = http_new(&c->http, &ho);
+	if (e)
+		goto fail;
+	*out = c;
+	return PAI_OK;
+fail:
+	aws_client_free(c);
+	return e;
+}
+
+void aws_client_free(struct aws_client *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_queue; i++)
+		pending_free(c->queue[i]);
+	for (i = 0; i < c->n_slots; i++)
+		http_xfer_free(c->slots[i]);
+	http_free(c->http);
+	aws_creds_wipe(&c->creds);
+	secret_wipe(c, sizeof(*c));
+	free(c);
+}
+
+const struct aws_error *aws_client_last_error(const struct aws_client *c)
+{
+	return &c->last;
+}
+
+unsigned aws_client_attempts(const struct aws_client *c)
+{
+	return c->attempts;
+}
+
+const char *aws_client_region(const struct aws_client *c, enum aws_service s)
+{
+	return endpoints_region(c->part, s);
+}
+
+/* Connections opened so far (for tests and the keep-alive check). */
+long aws_client_connects(const struct aws_client *c)
+{
+	return http_connects(c->http);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static pai_err call_now(struct aws_client *c, struct aws_pending *p)
+{
+	memset(&c->last, 0, sizeof(c->last));
+	while (!p->finished) {
+		struct http_result local, *hr;
+		long wait;
+
+		if (aws_client_remaining_ms(c) == 0) {
+			p->status = PAI_ERR_TIMEOUT;
+			if (!p->err.message[0])
+				copy_text(p->err.message, sizeof(p->err.message),
+					  "deadline passed before the call");
+			break;
+		}
+		wait = p->next_at - now_ms();
+		if (wait > 0)
+			sleep_ms(wait);
+		hr = attempt(c, p, NULL, &local);
+		after_attempt(c, p, hr);
+	}
+	p->err.attempts = p->attempts;
+	if (p->status)
+		c->last = p->err;
+	return p->status;
+}
+
+pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_query *q,
+		 aws_reply_parser parse, void *out, struct aws_result *res)
+{
+	struct aws_pending *p;
+	pai_err e;
+
+	if (!c || (s != AWS_IAM && s != AWS_STS))
+		return PAI_ERR_INVALID;
+	if (res && c->n_queue >= MAX_QUEUE)
+		return PAI_ERR_TOOBIG;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return PAI_ERR_NOMEM;
+	p->svc = s;
+	p->parse = parse;
+	p->out = out;
+	p->res = res;
+	buf_init(&p->body, MAX_BODY_BYTES);
+	/* Built now, so the caller's query struct need not outlive a queued call. */
+	e = build_body(s, q, &p->body);
+	if (e) {
+		pending_free(p);
+		if (!res) {
+			memset(&c->last, 0, sizeof(c->last));
+			copy_text(c->last.message, sizeof(c->last.message), "invalid request");
+		}
+		return e;
+	}
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		c->queue[c->n_queue++] = p;
+		return PAI_OK;
+	}
+	e = call_now(c, p);
+	pending_free(p);
+	return e;
+}
+
+static pai_err slot_for(struct aws_client *c, size_t i, struct http_xfer **x)
+{
+	while (c->n_slots <= i) {
+		pai_err e = http_xfer_new(c->http, &c->slots[c->n_slots]);
+		if (e)
+			return e;
+		c->n_slots++;
+	}
+	*x = c->slots[i];
+	return PAI_OK;
+}
+
+/* Starts every queued call whose backoff is over; returns how long the loop may wait. */
+static long start_due(struct aws_client *c, long wait)
+{
+	struct http_result local, *hr;
+	struct aws_pending *p;
+	long now = now_ms(), until;
+	size_t i;
+
+	for (i = 0; i < c->n_queue; i++) {
+		p = c->queue[i];
+		if (p->finished || p->in_flight)
+			continue;
+		if (aws_client_remaining_ms(c) == 0) {
+			p->status = PAI_ERR_TIMEOUT;
+			p->finished = true;
+			continue;
+		}
+		until = p->next_at - now;
+		if (until > 0) {
+			if (until < wait)
+				wait = until;
+			continue;
+		}
+		hr = attempt(c, p, p->x, &local);
+		if (hr) {
+			after_attempt(c, p, hr);
+			wait = 0;
+		} else {
+			p->in_flight = true;
+		}
+	}
+	return wait;
+}
+
+pai_err aws_client_flush(struct aws_client *c)
+{
+	struct aws_pending *p;
+	pai_err e = PAI_OK, first = PAI_OK;
+	size_t i;
+
+	for (i = 0; i < c->n_queue && !e; i++)
+		e = slot_for(c, i, &c->queue[i]->x);
+	for (i = 0; e && i < c->n_queue; i++) {
+		c->queue[i]->status = e;
+		c->queue[i]->finished = true;
+	}
+	for (;;) {
+		long wait = start_due(c, aws_client_remaining_ms(c));
+		size_t left = 0;
+
+		for (i = 0; i < c->n_queue; i++)
+			left += !c->queue[i]->finished;
+		if (!left)
+			break;
+		/* A failing multi interface ends its transfers itself (http_run). */
+		http_run(c->http, wait);
+		for (i = 0; i < c->n_queue; i++) {
+			p = c->queue[i];
+			if (p->in_flight && http_xfer_done(p->x)) {
+				p->in_flight = false;
+				after_attempt(c, p, http_xfer_result(p->x));
+			}
+		}
+	}
+	for (i = 0; i < c->n_queue; i++) {
+		p = c->queue[i];
+		p->err.attempts = p->attempts;
+		if (p->status == PAI_ERR_TIMEOUT && !p->err.message[0])
+			copy_text(p->err.message, sizeof(p->err.message), "deadline passed");
+		p->res->status = p->status;
+		p->res->error = p->err;
+		if (p->status && !first)
+			first = p->status;
+		pending_free(p);
+		c->queue[i] = NULL;
+	}
+	c->n_queue = 0;
+	return first;
+}
