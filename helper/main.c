@@ -1,0 +1,117 @@
+/* main.c — aws-iam-provision's command line. Hardens the process first, parses the
+ * arguments, and hands over to provision_main (provision.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "exit_status.h"
+#include "privs.h"
+#include "provision.h"
+
+static const char usage_text[] =
+	"usage: aws-iam-provision [--config FILE] [--user NAME]\n"
+	"                         [--status | --rotate | --revoke | --check-config]\n"
+	"                         [--dry-run] [--quiet]\n"
+	"       aws-iam-provision --version | --help\n";
+
+static const char help_text[] =
+	"Gives the calling account its AWS IAM user and an access key in ~/.aws/credentials,\n"
+	"and prints the AWS console sign-in URL. See aws-iam-provision(8).\n"
+	"\n"
+	"  --config FILE   configuration (default " PAI_CONFIG_PATH "); root only when\n"
+	"                  installed setuid\n"
+	"  --user NAME     act for account NAME (root only, unless NAME is yourself)\n"
+	"  --status        show the IAM user, this host's key, other hosts' keys, the URL\n"
+	"  --rotate        replace this host's key now\n"
+	"  --revoke        delete this host's key and remove it from the profile\n"
+	"  --check-config  validate the configuration and print the effective settings\n"
+	"  --dry-run       print the calls that would change something; make none\n"
+	"  --quiet         print nothing on standard output\n"
+	"  --version       print the version\n"
+	"  --help          print this help\n"
+	"\n"
+	"Test and debug options, refused when installed setuid:\n"
+	"  --home DIR      use DIR as the home directory instead of the password database's\n"
+	"  --host NAME     use NAME as this machine's short host name\n"
+	"\n"
+	"Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
+	"6 local file, 7 refused.\n";
+
+enum { OPT_HOME = 256, OPT_HOST, OPT_VERSION, OPT_HELP, OPT_CHECK };
+
+static const struct option longopts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"user", required_argument, NULL, 'u'},
+	{"status", no_argument, NULL, 's'},
+	{"rotate", no_argument, NULL, 'r'},
+	{"revoke", no_argument, NULL, 'R'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"check-config", no_argument, NULL, OPT_CHECK},
+	{"quiet", no_argument, NULL, 'q'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"home", required_argument, NULL, OPT_HOME},
+	{"host", required_argument, NULL, OPT_HOST},
+	{NULL, 0, NULL, 0},
+};
+
+static int usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "aws-iam-provision: %s\n", why);
+	fputs(usage_text, stderr);
+	return PAI_EXIT_USAGE;
+}
+
+static int set_action(struct prov_opts *o, enum prov_action a)
+{
+	if (o->action != PROV_LOGIN && o->action != a)
+		return -1;
+	o->action = a;
+	return 0;
+}
+
+static int set_once(const char **dst, const char *val)
+{
+	if (*dst || !val || !val[0])
+		return -1;
+	*dst = val;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct prov_opts o;
+	int c, bad = 0;
+
+	if (privs_harden() != PAI_OK) {
+		fputs("aws-iam-provision: cannot harden the process\n", stderr);
+		return PAI_EXIT_INTERNAL;
+	}
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	while (!bad && (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': bad = set_once(&o.config, optarg); break;
+		case 'u': bad = set_once(&o.user, optarg); break;
+		case OPT_HOME: bad = set_once(&o.home, optarg) || o.home[0] != '/'; break;
+		case OPT_HOST: bad = set_once(&o.host, optarg); break;
+		case 's': bad = set_action(&o, PROV_STATUS); break;
+		case 'r': bad = set_action(&o, PROV_ROTATE); break;
+		case 'R': bad = set_action(&o, PROV_REVOKE); break;
+		case OPT_CHECK: bad = set_action(&o, PROV_CHECK_CONFIG); break;
+		case 'n': o.dry_run = true; break;
+		case 'q': o.quiet = true; break;
+		case OPT_VERSION: printf("aws-iam-provision %s\n", PAI_VERSION); return PAI_EXIT_OK;
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return PAI_EXIT_OK;
+		default: return usage("unknown option or missing value");
+		}
+	}
+	if (bad)
+		return usage("an option given twice, conflicting actions, or a bad value");
+	if (optind < argc)
+		return usage("unexpected argument");
+	return provision_main(&o);
+}

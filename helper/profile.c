@@ -1,0 +1,226 @@
+/* profile.c — the managed profile in the person's home, always with the person's ids. */
+#include "profile.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "credfile.h"
+#include "safefile.h"
+
+#define CREDENTIALS_FILE "credentials"
+#define CONFIG_FILE "config"
+
+/* Enters the person's ids and opens home and ~/.aws. On PAI_ERR_NOT_FOUND (no ~/.aws and
+ * !create) home is open and aws is closed. The caller always calls leave(). */
+static pai_err enter(const struct home_files *h, struct safedir *home, struct safedir *aws,
+                     bool create, char *err, size_t errlen)
+{
+	pai_err e;
+
+	home->fd = -1;
+	aws->fd = -1;
+	e = privs_become_person(h->pv);
+	if (e) {
+		snprintf(err, errlen, "cannot switch to %s's user and group ids",
+		         h->pv->person_name);
+		return e;
+	}
+	e = safedir_open_home(home, h->home, h->pv->person_uid, err, errlen);
+	if (e)
+		return e;
+	return safedir_open_sub(aws, home, ".aws", create, err, errlen);
+}
+
+static pai_err leave(const struct home_files *h, struct safedir *home, struct safedir *aws,
+                     pai_err e, char *err, size_t errlen)
+{
+	safedir_close(aws);
+	safedir_close(home);
+	if (privs_become_helper(h->pv)) {
+		snprintf(err, errlen, "cannot switch back to the helper's ids");
+		return PAI_ERR_REFUSED;
+	}
+	return e;
+}
+
+/* Reads and parses a file of ~/.aws; a missing file is an empty one. */
+static pai_err load(const struct safedir *aws, const char *name, enum credfile_kind kind,
+                    struct credfile **cf, char *err, size_t errlen)
+{
+	struct buf b;
+	char perr[160] = "";
+	pai_err e;
+
+	*cf = NULL;
+	buf_init(&b, CREDFILE_MAX_SIZE);
+	e = safefile_read(aws, name, CREDFILE_MAX_SIZE, &b, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND) {
+		e = credfile_new(kind, cf);
+		goto out;
+	}
+	if (e)
+		goto out;
+	e = credfile_parse(b.data ? b.data : "", b.len, kind, cf, perr, sizeof(perr));
+	if (e)
+		snprintf(err, errlen, "%s/%s: %s", aws->path, name, perr[0] ? perr : "unreadable");
+out:
+	buf_free(&b);
+	return e;
+}
+
+static pai_err save(const struct safedir *aws, const char *name, const struct credfile *cf,
+                    char *err, size_t errlen)
+{
+	struct buf b;
+	pai_err e;
+
+	buf_init(&b, CREDFILE_MAX_SIZE + 4096);
+	e = credfile_serialize(cf, &b);
+	if (!e)
+		e = safefile_replace(aws, name, b.data ? b.data : "", b.len, 0600, err, errlen);
+	else
+		snprintf(err, errlen, "%s/%s: %s", aws->path, name, pai_strerror(e));
+	buf_free(&b);
+	return e;
+}
+
+pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, char *err,
+                            size_t errlen)
+{
+	struct safedir home, aws;
+	struct credfile *cf = NULL;
+	pai_err e;
+
+	out[0] = '\0';
+	e = enter(h, &home, &aws, false, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0) {
+		e = PAI_OK; /* no ~/.aws yet */
+		goto out;
+	}
+	if (e)
+		goto out;
+	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
+	if (e)
+		goto out;
+	e = credfile_get(cf, h->profile, "aws_access_key_id", out, outlen);
+	if (e == PAI_ERR_NOT_FOUND)
+		e = PAI_OK;
+	if (e)
+		out[0] = '\0';
+out:
+	credfile_free(cf);
+	return leave(h, &home, &aws, e, err, errlen);
+}
+
+static void set_region(const struct safedir *aws, const char *profile, const char *region,
+                       char *err, size_t errlen)
+{
+	struct credfile *cf = NULL;
+	struct credfile_kv kv = {"region", region};
+	char cur[64];
+
+	if (load(aws, CONFIG_FILE, CREDFILE_CONFIG, &cf, err, errlen))
+		goto out;
+	if (credfile_get(cf, profile, "region", cur, sizeof(cur)) != PAI_ERR_NOT_FOUND)
+		goto out; /* the person's own choice stays */
+	if (credfile_set_profile(cf, profile, &kv, 1) == PAI_OK)
+		save(aws, CONFIG_FILE, cf, err, errlen);
+out:
+	credfile_free(cf);
+}
+
+pai_err profile_write_key(const struct home_files *h, const char *id, const char *secret,
+                          const char *region, char *err, size_t errlen)
+{
+	struct safedir home, aws;
+	struct credfile *cf = NULL;
+	struct credfile_kv kv[3] = {
+		{"aws_access_key_id", id},
+		{"aws_secret_access_key", secret},
+		{"aws_session_token", NULL},
+	};
+	pai_err e;
+
+	e = enter(h, &home, &aws, true, err, errlen);
+	if (e)
+		goto out;
+	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
+	if (e)
+		goto out;
+	e = credfile_set_profile(cf, h->profile, kv, 3);
+	if (e) {
+		snprintf(err, errlen, "%s/%s: cannot set profile '%s'", aws.path, CREDENTIALS_FILE,
+		         h->profile);
+		goto out;
+	}
+	e = save(&aws, CREDENTIALS_FILE, cf, err, errlen);
+	if (!e && region && region[0])
+		set_region(&aws, h->profile, region, err, errlen);
+out:
+	credfile_free(cf);
+	return leave(h, &home, &aws, e, err, errlen);
+}
+
+pai_err profile_remove_key(const struct home_files *h, const char *expect_id, char *err,
+                           size_t errlen)
+{
+	struct safedir home, aws;
+	struct credfile *cf = NULL;
+	struct credfile_kv kv[3] = {
+		{"aws_access_key_id", NULL},
+		{"aws_secret_access_key", NULL},
+		{"aws_session_token", NULL},
+	};
+	char cur[129];
+	pai_err e;
+
+	e = enter(h, &home, &aws, false, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0) {
+		e = PAI_OK;
+		goto out;
+	}
+	if (e)
+		goto out;
+	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
+	if (e)
+		goto out;
+	if (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
+	    strcmp(cur, expect_id) != 0)
+		goto out; /* not ours: left alone */
+	e = credfile_set_profile(cf, h->profile, kv, 3);
+	if (!e)
+		e = save(&aws, CREDENTIALS_FILE, cf, err, errlen);
+out:
+	credfile_free(cf);
+	return leave(h, &home, &aws, e, err, errlen);
+}
+
+pai_err profile_write_password(const struct home_files *h, const char *password, char *err,
+                               size_t errlen)
+{
+	struct safedir home, aws;
+	struct buf b;
+	pai_err e;
+
+	buf_init(&b, 512);
+	e = enter(h, &home, &aws, true, err, errlen);
+	if (e)
+		goto out;
+	e = buf_appendf(&b, "%s\n", password);
+	if (!e)
+		e = safefile_create_new(&aws, PROFILE_INITIAL_PASSWORD_FILE, b.data, b.len, 0600,
+		                        err, errlen);
+out:
+	buf_free(&b);
+	return leave(h, &home, &aws, e, err, errlen);
+}
+
+void profile_remove_password(const struct home_files *h)
+{
+	struct safedir home, aws;
+	char err[256];
+
+	if (!enter(h, &home, &aws, false, err, sizeof(err)))
+		unlinkat(aws.fd, PROFILE_INITIAL_PASSWORD_FILE, 0);
+	leave(h, &home, &aws, PAI_OK, err, sizeof(err));
+}

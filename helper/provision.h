@@ -1,0 +1,31 @@
+/* provision.h — aws-iam-provision's flow (design.md "The helper's flow at a login"):
+ * target -> config -> scope -> fast path -> lock -> IAM -> file -> state -> cleanup.
+ * main.c parses the command line into struct prov_opts and calls provision_main. */
+#ifndef PAI_PROVISION_H
+#define PAI_PROVISION_H
+
+#include <stdbool.h>
+
+enum prov_action {
+	PROV_LOGIN,        /* default: make sure the key is in place */
+	PROV_STATUS,       /* --status */
+	PROV_ROTATE,       /* --rotate */
+	PROV_REVOKE,       /* --revoke */
+	PROV_CHECK_CONFIG, /* --check-config */
+};
+
+struct prov_opts {
+	enum prov_action action;
+	const char *config;  /* --config; NULL = PAI_CONFIG_PATH */
+	const char *user;    /* --user; NULL = the real uid's account */
+	const char *home;    /* --home (tests, unprivileged only); NULL = from passwd */
+	const char *host;    /* --host (tests, unprivileged only); NULL = uname */
+	bool dry_run;
+	bool quiet;
+};
+
+/* Runs one invocation with the process already hardened (privs_harden); returns a
+ * PAI_EXIT_* status (exit_status.h). */
+int provision_main(const struct prov_opts *o);
+
+#endif
