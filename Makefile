@@ -91,7 +91,7 @@ demo: deps
 	/usr/bin/python3 tests/demo/demo.py
 
 fuzz:
-	tests/fuzz/run $(or $(FUZZ_SECONDS),60)
+	B=$(B) tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 format:
 	clang-format -i helper/*.[ch] pam_module/*.[ch] tests/unit/*.c tests/tools/*.c
