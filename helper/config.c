@@ -1,45 +1,830 @@
-/* config.c — /etc/security/pam_aws_iam.conf. (stub: being written) */
+/* config.c — /etc/security/pam_aws_iam.conf, read with inih and checked key by key.
+ *
+ * inih reads lines into a 200-byte buffer and would parse the rest of a longer line as a
+ * line of its own, so the text reaches it through our own reader, which refuses long lines,
+ * NUL bytes and tells the handler the line number and whether the line is a continuation
+ * (allowed for list keys only: that is how a long list is written). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "template.h"
+#include "validate.h"
+
+#define LINE_MAX_CHARS (INI_MAX_LINE - 2) /* room for the newline and the NUL */
+
+struct loader {
+	struct pai_config *cfg;
+	const char *name;
+	const char *text; /* the reader's position */
+	size_t lineno;    /* line the reader returned last */
+	bool cont;        /* that line starts with a blank */
+	size_t bad_line;  /* first line the reader refused, 0 if none */
+	const char *bad_why;
+	size_t err_line;  /* first line with a handler error */
+	char msg[256];
+	uint64_t seen[8];      /* keys already given, by table index */
+	size_t last_key;       /* table index of the previous key, for continuations */
+	size_t line_of[64];    /* line each key was given on */
+};
+
+enum ktype { K_UINT, K_BOOL, K_ENUM, K_STR, K_LIST };
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum ktype type;
+	size_t off;                   /* offsetof in struct pai_config */
+	size_t size;                  /* K_STR: field size; K_LIST: item size */
+	unsigned long min, max;       /* K_UINT range; K_LIST: max items in max */
+	const char *const *choices;   /* K_ENUM, NULL-terminated; index stored as int */
+	bool (*check)(struct loader *, const char *); /* K_STR, K_LIST items */
+	size_t count_off;             /* K_LIST: offsetof the size_t count */
+};
+
+static void fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ld->err_line)
+		return;
+	ld->err_line = ld->lineno;
+	va_start(ap, fmt);
+	vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- value checks ---- */
+
+static bool is_loopback_host(const char *h, size_t n)
+{
+	size_t i, dots = 0;
+
+	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
+		return true;
+	if (n < 9 || memcmp(h, "127.", 4) != 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.')
+			dots++;
+		else if (h[i] < '0' || h[i] > '9')
+			return false;
+	}
+	return dots == 3;
+}
+
+static bool is_imds_host(const char *h, size_t n)
+{
+	return (n == 15 && memcmp(h, "169.254.169.254", 15) == 0) ||
+	       (n == 16 && memcmp(h, "[fd00:ec2::254]", 15) == 0) ||
+	       (n == 15 && memcmp(h, "[fd00:ec2::254]", 15) == 0);
+}
+
+/* scheme://host[:port][/path], printable ASCII, no userinfo, query or fragment. */
+static bool check_url_common(struct loader *ld, const char *v, bool imds)
+{
+	const char *host, *end, *p;
+	size_t hl;
+	bool https;
+
+	for (p = v; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '@' || *p == '?' || *p == '#' || *p == '\\') {
+			fail(ld, "URL contains a character not allowed here: '%c'",
+			     *p > 0x20 && *p < 0x7f ? *p : '?');
+			return false;
+		}
+	}
+	https = strncmp(v, "https://", 8) == 0;
+	if (!https && strncmp(v, "http://", 7) != 0) {
+		fail(ld, "URL must start with https:// (or http:// to a loopback address)");
+		return false;
+	}
+	host = v + (https ? 8 : 7);
+	end = host + strcspn(host, "/");
+	if (*host == '[') {
+		p = memchr(host, ']', (size_t)(end - host));
+		if (!p) {
+			fail(ld, "URL has an unterminated [IPv6] host");
+			return false;
+		}
+		hl = (size_t)(p + 1 - host);
+	} else {
+		hl = strcspn(host, ":/");
+		for (p = host; p < host + hl; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')) {
+				fail(ld, "URL host has a character not allowed in a host name");
+				return false;
+			}
+	}
+	if (hl == 0) {
+		fail(ld, "URL has no host");
+		return false;
+	}
+	if (host[hl] == ':') {
+		unsigned long port = strtoul(host + hl + 1, (char **)&p, 10);
+		if (p == host + hl + 1 || p != end || port == 0 || port > 65535) {
+			fail(ld, "URL port must be 1-65535");
+			return false;
+		}
+	} else if (host + hl != end) {
+		fail(ld, "URL host is malformed");
+		return false;
+	}
+	if (!https && !is_loopback_host(host, hl) && !(imds && is_imds_host(host, hl))) {
+		fail(ld, "plain http is allowed only to a loopback address (127.0.0.0/8, [::1])%s",
+		     imds ? " or the instance metadata address" : "");
+		return false;
+	}
+	return true;
+}
+
+static bool check_url(struct loader *ld, const char *v)
+{
+	return check_url_common(ld, v, false);
+}
+
+static bool check_imds_url(struct loader *ld, const char *v)
+{
+	return check_url_common(ld, v, true);
+}
+
+static bool check_abs_path(struct loader *ld, const char *v)
+{
+	const char *p;
+
+	if (v[0] != '/') {
+		fail(ld, "must be an absolute path");
+		return false;
+	}
+	for (p = v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			fail(ld, "path contains a control character");
+			return false;
+		}
+	if (strstr(v, "/../") || (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0)) {
+		fail(ld, "path must not contain '..'");
+		return false;
+	}
+	return true;
+}
+
+static bool check_credentials(struct loader *ld, const char *v)
+{
+	if (strcmp(v, "instance") == 0) {
+		ld->cfg->credentials_instance = true;
+		return true;
+	}
+	ld->cfg->credentials_instance = false;
+	return check_abs_path(ld, v);
+}
+
+/* What credfile can write and botocore read back: [A-Za-z0-9_.+=,@/-]{1,128}. */
+static bool check_profile(struct loader *ld, const char *v)
+{
+	const char *p;
+
+	if (!*v || strcmp(v, "DEFAULT") == 0)
+		goto bad;
+	for (p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_-.+=,@/", *p)))
+			goto bad;
+	return true;
+bad:
+	fail(ld, "profile name must be 1-128 of A-Z a-z 0-9 _-.+=,@/ (and not DEFAULT)");
+	return false;
+}
+
+static bool check_linux_name(struct loader *ld, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_-.@$", *p)))
+			break;
+	if (!*v || *p || v[0] == '-') {
+		fail(ld, "'%.64s' is not a valid Linux user or group name", v);
+		return false;
+	}
+	return true;
+}
+
+static bool check_name_template(struct loader *ld, const char *v)
+{
+	struct template_vars tv = {.login = "a", .host = "h"};
+	char out[TEMPLATE_MAX_OUT], why[160];
+
+	if (template_user_name(v, &tv, out, sizeof(out), why, sizeof(why)) != PAI_OK) {
+		fail(ld, "user name template: %s", why);
+		return false;
+	}
+	return true;
+}
+
+static bool check_iam_path(struct loader *ld, const char *v)
+{
+	if (!valid_path(v)) {
+		fail(ld, "IAM path must be / or /.../ of printable ASCII, at most 512");
+		return false;
+	}
+	return true;
+}
+
+static bool check_group(struct loader *ld, const char *v)
+{
+	if (!valid_group_name(v)) {
+		fail(ld, "'%.64s' is not a valid IAM group name", v);
+		return false;
+	}
+	return true;
+}
+
+static bool check_policy(struct loader *ld, const char *v)
+{
+	if (!valid_policy_arn(v)) {
+		fail(ld, "'%.96s' is not a managed policy ARN (arn:aws:iam::ACCOUNT|aws:policy/NAME)",
+		     v);
+		return false;
+	}
+	return true;
+}
+
+static bool check_region(struct loader *ld, const char *v)
+{
+	const char *p;
+
+	if (!*v)
+		return true;
+	for (p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			break;
+	if (*p || v[0] < 'a' || v[0] > 'z' || strlen(v) < 4) {
+		fail(ld, "'%.64s' is not a region name like eu-west-1", v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the schema ---- */
+
+static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov", NULL};
+static const char *const on_limits[] = {"fail", "replace-oldest-managed", NULL};
+static const char *const passwords[] = {"no", "initial", NULL};
+
+#define OFF(f) offsetof(struct pai_config, f)
+#define SZ(f)  sizeof(((struct pai_config *)0)->f)
+#define ITEM(f) sizeof(((struct pai_config *)0)->f[0])
+
+static const struct key_def keys[] = {
+	{"aws", "partition", K_ENUM, OFF(partition), 0, 0, 0, partitions, NULL, 0},
+	{"aws", "endpoint", K_STR, OFF(endpoint), SZ(endpoint), 0, 0, NULL, check_url, 0},
+	{"aws", "sts_endpoint", K_STR, OFF(sts_endpoint), SZ(sts_endpoint), 0, 0, NULL, check_url,
+	 0},
+	{"aws", "imds_endpoint", K_STR, OFF(imds_endpoint), SZ(imds_endpoint), 0, 0, NULL,
+	 check_imds_url, 0},
+	{"aws", "credentials", K_STR, OFF(credentials), SZ(credentials), 0, 0, NULL,
+	 check_credentials, 0},
+	{"aws", "profile", K_STR, OFF(profile), SZ(profile), 0, 0, NULL, check_profile, 0},
+	{"aws", "connect_timeout", K_UINT, OFF(connect_timeout), 0, 1, 60, NULL, NULL, 0},
+	{"aws", "deadline", K_UINT, OFF(deadline), 0, 1, 300, NULL, NULL, 0},
+	{"aws", "max_attempts", K_UINT, OFF(max_attempts), 0, 1, 10, NULL, NULL, 0},
+	{"scope", "min_uid", K_UINT, OFF(min_uid), 0, 0, 4294967294ul, NULL, NULL, 0},
+	{"scope", "groups", K_LIST, OFF(scope_groups), ITEM(scope_groups), 0, PAI_CONF_MAX_LINUX,
+	 NULL, check_linux_name, OFF(n_scope_groups)},
+	{"scope", "exclude", K_LIST, OFF(exclude), ITEM(exclude), 0, PAI_CONF_MAX_LINUX, NULL,
+	 check_linux_name, OFF(n_exclude)},
+	{"user", "name", K_STR, OFF(name_template), SZ(name_template), 0, 0, NULL,
+	 check_name_template, 0},
+	{"user", "path", K_STR, OFF(path), SZ(path), 0, 0, NULL, check_iam_path, 0},
+	{"user", "create", K_BOOL, OFF(create), 0, 0, 0, NULL, NULL, 0},
+	{"user", "adopt_existing", K_BOOL, OFF(adopt_existing), 0, 0, 0, NULL, NULL, 0},
+	{"user", "groups", K_LIST, OFF(user_groups), ITEM(user_groups), 0, PAI_CONF_MAX_GROUPS,
+	 NULL, check_group, OFF(n_user_groups)},
+	{"user", "policies", K_LIST, OFF(policies), ITEM(policies), 0, PAI_CONF_MAX_POLICIES, NULL,
+	 check_policy, OFF(n_policies)},
+	{"user", "permissions_boundary", K_STR, OFF(permissions_boundary),
+	 SZ(permissions_boundary), 0, 0, NULL, check_policy, 0},
+	{"user", "tags", K_LIST, OFF(tags), 0, 0, PAI_CONF_MAX_TAGS, NULL, NULL, OFF(n_tags)},
+	{"keys", "profile", K_STR, OFF(keys_profile), SZ(keys_profile), 0, 0, NULL, check_profile,
+	 0},
+	{"keys", "max_age_days", K_UINT, OFF(max_age_days), 0, 1, 3650, NULL, NULL, 0},
+	{"keys", "verify_interval", K_UINT, OFF(verify_interval), 0, 0, 604800, NULL, NULL, 0},
+	{"keys", "on_limit", K_ENUM, OFF(on_limit), 0, 0, 0, on_limits, NULL, 0},
+	{"keys", "wait_until_usable", K_UINT, OFF(wait_until_usable), 0, 0, 300, NULL, NULL, 0},
+	{"keys", "region", K_STR, OFF(region), SZ(region), 0, 0, NULL, check_region, 0},
+	{"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
+	{"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
+	{"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 void config_defaults(struct pai_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->partition = PAI_PARTITION_AWS;
+	snprintf(cfg->credentials, sizeof(cfg->credentials), "%s",
+		 "/etc/security/pam_aws_iam.credentials");
+	snprintf(cfg->profile, sizeof(cfg->profile), "default");
+	cfg->connect_timeout = 2;
+	cfg->deadline = 8;
+	cfg->max_attempts = 3;
+	cfg->min_uid = 1000;
+	snprintf(cfg->exclude[0], sizeof(cfg->exclude[0]), "root");
+	cfg->n_exclude = 1;
+	snprintf(cfg->name_template, sizeof(cfg->name_template), "%%u");
+	snprintf(cfg->path, sizeof(cfg->path), "/");
+	cfg->create = true;
+	snprintf(cfg->keys_profile, sizeof(cfg->keys_profile), "default");
+	cfg->max_age_days = 90;
+	cfg->verify_interval = 3600;
+	cfg->on_limit = PAI_ON_LIMIT_FAIL;
+	cfg->show_url = true;
+	cfg->password = PAI_PASSWORD_NO;
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pam_aws_iam");
 }
 
-pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen)
+/* ---- setting values ---- */
+
+static bool set_uint(struct loader *ld, const struct key_def *k, const char *v)
 {
-	(void)path; (void)err; (void)errlen;
-	config_defaults(cfg);
-	return PAI_ERR_CONFIG;
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		goto bad;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < k->min || n > k->max)
+		goto bad;
+	if (k->off == OFF(min_uid))
+		ld->cfg->min_uid = n;
+	else
+		*(unsigned *)((char *)ld->cfg + k->off) = (unsigned)n;
+	return true;
+bad:
+	fail(ld, "%s must be a whole number from %lu to %lu", k->name, k->min, k->max);
+	return false;
+}
+
+static bool set_bool(struct loader *ld, const struct key_def *k, const char *v)
+{
+	bool *b = (bool *)((char *)ld->cfg + k->off);
+
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*b = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*b = false;
+	else {
+		fail(ld, "%s must be yes or no", k->name);
+		return false;
+	}
+	return true;
+}
+
+static bool set_enum(struct loader *ld, const struct key_def *k, const char *v)
+{
+	size_t i;
+
+	for (i = 0; k->choices[i]; i++) {
+		if (strcmp(v, k->choices[i]) == 0) {
+			*(int *)((char *)ld->cfg + k->off) = (int)i;
+			return true;
+		}
+	}
+	if (i == 2)
+		fail(ld, "%s must be %s or %s", k->name, k->choices[0], k->choices[1]);
+	else
+		fail(ld, "%s must be %s, %s or %s", k->name, k->choices[0], k->choices[1],
+		     k->choices[2]);
+	return false;
+}
+
+static bool set_str(struct loader *ld, const struct key_def *k, const char *v)
+{
+	char *dst = (char *)ld->cfg + k->off;
+
+	if (strlen(v) >= k->size) {
+		fail(ld, "%s is longer than %zu characters", k->name, k->size - 1);
+		return false;
+	}
+	if (k->check && *v && !k->check(ld, v))
+		return false;
+	if (k->off == OFF(credentials) && !*v) {
+		fail(ld, "credentials must be a path or 'instance'");
+		return false;
+	}
+	if ((k->off == OFF(name_template) || k->off == OFF(path) || k->off == OFF(profile) ||
+	     k->off == OFF(keys_profile) || k->off == OFF(state_dir)) && !*v) {
+		fail(ld, "%s must not be empty", k->name);
+		return false;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
+static bool add_tag(struct loader *ld, char *item)
+{
+	struct pai_config *c = ld->cfg;
+	struct template_vars tv = {.login = "a", .host = "h"};
+	char *eq = strchr(item, '='), *key = item, *val, out[TEMPLATE_MAX_OUT], why[160];
+	size_t i;
+
+	if (!eq) {
+		fail(ld, "tag '%.64s' is not key=value", item);
+		return false;
+	}
+	*eq = '\0';
+	val = eq + 1;
+	while (*val == ' ' || *val == '\t')
+		val++;
+	for (i = strlen(key); i && (key[i - 1] == ' ' || key[i - 1] == '\t'); i--)
+		key[i - 1] = '\0';
+	if (!valid_tag_key(key) || strncasecmp(key, "aws:", 4) == 0) {
+		fail(ld, "tag key '%.64s' is not 1-128 of letters, digits, space and _.:/=+-@ "
+			 "(and may not start with aws:)", key);
+		return false;
+	}
+	if (strlen(val) >= PAI_CONF_TAG_VALUE_MAX) {
+		fail(ld, "tag value of '%.64s' is longer than %d", key, PAI_CONF_TAG_VALUE_MAX - 1);
+		return false;
+	}
+	if (template_tag_value(val, &tv, out, sizeof(out), why, sizeof(why)) != PAI_OK) {
+		fail(ld, "tag '%.64s': %s", key, why);
+		return false;
+	}
+	for (i = 0; i < c->n_tags; i++)
+		if (strcasecmp(c->tags[i].key, key) == 0) {
+			fail(ld, "tag key '%.64s' given twice", key);
+			return false;
+		}
+	if (c->n_tags >= PAI_CONF_MAX_TAGS) {
+		fail(ld, "more than %d tags", PAI_CONF_MAX_TAGS);
+		return false;
+	}
+	memcpy(c->tags[c->n_tags].key, key, strlen(key) + 1);
+	memcpy(c->tags[c->n_tags].value, val, strlen(val) + 1);
+	c->n_tags++;
+	return true;
+}
+
+/* Items separated by commas (and, except for tags, blanks). */
+static bool add_list(struct loader *ld, const struct key_def *k, const char *v)
+{
+	char tmp[INI_MAX_LINE], *item, *save = NULL;
+	size_t *count = (size_t *)((char *)ld->cfg + k->count_off);
+	bool is_tags = k->off == OFF(tags);
+	char *base = (char *)ld->cfg + k->off, *slot;
+
+	snprintf(tmp, sizeof(tmp), "%s", v);
+	for (item = strtok_r(tmp, is_tags ? "," : ", \t", &save); item;
+	     item = strtok_r(NULL, is_tags ? "," : ", \t", &save)) {
+		size_t i;
+
+		while (*item == ' ' || *item == '\t')
+			item++;
+		i = strlen(item);
+		while (i && (item[i - 1] == ' ' || item[i - 1] == '\t'))
+			item[--i] = '\0';
+		if (!*item)
+			continue;
+		if (is_tags) {
+			if (!add_tag(ld, item))
+				return false;
+			continue;
+		}
+		if (i >= k->size) {
+			fail(ld, "'%.64s' is longer than %zu characters", item, k->size - 1);
+			return false;
+		}
+		if (!k->check(ld, item))
+			return false;
+		if (*count >= k->max) {
+			fail(ld, "%s has more than %lu entries", k->name, k->max);
+			return false;
+		}
+		slot = base + *count * k->size;
+		memcpy(slot, item, i + 1);
+		(*count)++;
+	}
+	return true;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *ld = user;
+	const struct key_def *k = NULL;
+	size_t i;
+
+	if (ld->err_line)
+		return 1; /* report the first error only */
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
+			k = &keys[i];
+			break;
+		}
+	}
+	if (!k) {
+		for (i = 0; i < NKEYS && strcmp(keys[i].section, section); i++)
+			;
+		if (i == NKEYS)
+			fail(ld, "unknown section [%.64s]", section);
+		else
+			fail(ld, "unknown key '%.64s' in [%s]", name, section);
+		return 0;
+	}
+	if (ld->cont && ld->last_key != NKEYS) {
+		if (k->type != K_LIST || ld->last_key != i) {
+			fail(ld, "only list keys may continue on an indented line");
+			return 0;
+		}
+		return add_list(ld, k, value) ? 1 : 0;
+	}
+	if (ld->seen[i / 64] & (1ull << (i % 64))) {
+		fail(ld, "%s given twice in [%s] (first on line %zu)", name, section,
+		     ld->line_of[i]);
+		return 0;
+	}
+	ld->seen[i / 64] |= 1ull << (i % 64);
+	ld->line_of[i] = ld->lineno;
+	ld->last_key = i;
+	switch (k->type) {
+	case K_UINT: return set_uint(ld, k, value);
+	case K_BOOL: return set_bool(ld, k, value);
+	case K_ENUM: return set_enum(ld, k, value);
+	case K_STR: return set_str(ld, k, value);
+	case K_LIST:
+		*(size_t *)((char *)ld->cfg + k->count_off) = 0; /* replaces the default */
+		return add_list(ld, k, value);
+	}
+	return 0;
+}
+
+/* inih's reader: one line per call, refusing what inih would mangle. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	size_t n;
+
+	if (!*ld->text || ld->bad_line)
+		return NULL;
+	n = strcspn(ld->text, "\n");
+	ld->lineno++;
+	if (n > LINE_MAX_CHARS || n + 2 > (size_t)num) {
+		ld->bad_line = ld->lineno;
+		ld->bad_why = "line longer than 198 characters (continue a long list on indented lines)";
+		return NULL;
+	}
+	memcpy(str, ld->text, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	ld->cont = n > 0 && (ld->text[0] == ' ' || ld->text[0] == '\t');
+	if (ld->text[strspn(ld->text, " \t")] == '[')
+		ld->last_key = NKEYS; /* inih forgets the previous key at a section header */
+	ld->text += n + (ld->text[n] == '\n');
+	return str;
+}
+
+static size_t line_of_key(const struct loader *ld, const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return ld->line_of[i];
+	return 0;
+}
+
+static const char *partition_prefix(enum pai_partition p)
+{
+	switch (p) {
+	case PAI_PARTITION_AWS: return "arn:aws:";
+	case PAI_PARTITION_AWS_CN: return "arn:aws-cn:";
+	case PAI_PARTITION_AWS_US_GOV: return "arn:aws-us-gov:";
+	}
+	return "arn:aws:";
+}
+
+/* Checks across keys, once everything is read. */
+static void check_whole(struct loader *ld)
+{
+	const struct pai_config *c = ld->cfg;
+	const char *pre = partition_prefix(c->partition);
+	size_t i;
+
+	if (c->connect_timeout > c->deadline) {
+		ld->lineno = line_of_key(ld, "aws", "connect_timeout");
+		if (!ld->lineno)
+			ld->lineno = line_of_key(ld, "aws", "deadline");
+		fail(ld, "connect_timeout (%u) is longer than deadline (%u)", c->connect_timeout,
+		     c->deadline);
+	}
+	if (c->wait_until_usable >= c->deadline) {
+		ld->lineno = line_of_key(ld, "keys", "wait_until_usable");
+		if (!ld->lineno)
+			ld->lineno = line_of_key(ld, "aws", "deadline");
+		fail(ld, "wait_until_usable (%u) must be shorter than deadline (%u)",
+		     c->wait_until_usable, c->deadline);
+	}
+	for (i = 0; i < c->n_policies; i++) {
+		if (strncmp(c->policies[i], pre, strlen(pre)) != 0) {
+			ld->lineno = line_of_key(ld, "user", "policies");
+			fail(ld, "policy '%.96s' is not in partition %s", c->policies[i],
+			     config_partition_name(c->partition));
+		}
+	}
+	if (c->permissions_boundary[0] && strncmp(c->permissions_boundary, pre, strlen(pre))) {
+		ld->lineno = line_of_key(ld, "user", "permissions_boundary");
+		fail(ld, "permissions_boundary is not in partition %s",
+		     config_partition_name(c->partition));
+	}
 }
 
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
 			   size_t errlen)
 {
-	(void)text; (void)name; (void)err; (void)errlen;
+	struct loader ld;
+	int r;
+	size_t line;
+
+	config_defaults(cfg);
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.name = name ? name : "config";
+	ld.text = text ? text : "";
+	ld.last_key = NKEYS;
+	if (strlen(ld.text) > PAI_CONF_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", ld.name, PAI_CONF_FILE_MAX);
+		return PAI_ERR_CONFIG;
+	}
+	r = ini_parse_stream(reader, &ld, handler, &ld);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: out of memory", ld.name);
+		config_defaults(cfg);
+		return PAI_ERR_CONFIG;
+	}
+	if (!r && !ld.bad_line && !ld.err_line)
+		check_whole(&ld);
+	line = ld.err_line;
+	if (ld.bad_line && (!line || ld.bad_line < line)) {
+		snprintf(err, errlen, "%s:%zu: %s", ld.name, ld.bad_line, ld.bad_why);
+	} else if (r > 0 && (!line || (size_t)r < line)) {
+		snprintf(err, errlen, "%s:%d: not a [section], key = value or comment line",
+			 ld.name, r);
+	} else if (line) {
+		snprintf(err, errlen, "%s:%zu: %s", ld.name, line, ld.msg);
+	} else {
+		return PAI_OK;
+	}
 	config_defaults(cfg);
 	return PAI_ERR_CONFIG;
 }
 
-pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen)
+pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err,
+		       size_t errlen)
 {
-	(void)fd; (void)path; (void)err; (void)errlen;
-	return PAI_ERR_CONFIG;
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t got = 0;
+	pai_err e;
+
+	config_defaults(cfg);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", name);
+		return PAI_ERR_CONFIG;
+	}
+	if (st.st_size > PAI_CONF_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", name, PAI_CONF_FILE_MAX);
+		return PAI_ERR_CONFIG;
+	}
+	text = malloc(PAI_CONF_FILE_MAX + 2);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return PAI_ERR_CONFIG;
+	}
+	while (got <= PAI_CONF_FILE_MAX) {
+		n = read(fd, text + got, PAI_CONF_FILE_MAX + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		e = PAI_ERR_CONFIG;
+	} else if (got > PAI_CONF_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", name, PAI_CONF_FILE_MAX);
+		e = PAI_ERR_CONFIG;
+	} else if (memchr(text, '\0', got)) {
+		snprintf(err, errlen, "%s: contains a NUL byte", name);
+		e = PAI_ERR_CONFIG;
+	} else {
+		text[got] = '\0';
+		e = config_load_string(text, name, cfg, err, errlen);
+	}
+	free(text);
+	return e;
 }
 
-void config_print(const struct pai_config *cfg, FILE *f)
+pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen)
 {
-	(void)cfg; (void)f;
+	int fd;
+	pai_err e;
+
+	config_defaults(cfg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PAI_ERR_CONFIG;
+	}
+	e = config_load_fd(fd, path, cfg, err, errlen);
+	close(fd);
+	return e;
+}
+
+pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int r = fd >= 0 ? fstat(fd, &st) : stat(path, &st);
+
+	if (r != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PAI_ERR_CONFIG;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return PAI_ERR_CONFIG;
+	}
+	if (st.st_uid != 0) {
+		snprintf(err, errlen, "%s: not owned by root (uid %lu); refusing to run", path,
+			 (unsigned long)st.st_uid);
+		return PAI_ERR_CONFIG;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by group or others (mode %04o); refusing to run",
+			 path, (unsigned)(st.st_mode & 07777));
+		return PAI_ERR_CONFIG;
+	}
+	return PAI_OK;
 }
 
 const char *config_partition_name(enum pai_partition p)
 {
-	switch (p) {
-	case PAI_PARTITION_AWS: return "aws";
-	case PAI_PARTITION_AWS_CN: return "aws-cn";
-	case PAI_PARTITION_AWS_US_GOV: return "aws-us-gov";
-	}
-	return "aws";
+	return p <= PAI_PARTITION_AWS_US_GOV ? partitions[p] : "aws";
+}
+
+static void print_list(FILE *f, const char *name, char *base, size_t item, size_t n)
+{
+	size_t i;
+
+	fprintf(f, "%s =", name);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", base + i * item);
+	fputc('\n', f);
+}
+
+void config_print(const struct pai_config *c, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "[aws]\npartition = %s\n", config_partition_name(c->partition));
+	fprintf(f, "endpoint = %s\nsts_endpoint = %s\nimds_endpoint = %s\n", c->endpoint,
+		c->sts_endpoint, c->imds_endpoint);
+	fprintf(f, "credentials = %s\nprofile = %s\n",
+		c->credentials_instance ? "instance" : c->credentials, c->profile);
+	fprintf(f, "connect_timeout = %u\ndeadline = %u\nmax_attempts = %u\n", c->connect_timeout,
+		c->deadline, c->max_attempts);
+	fprintf(f, "\n[scope]\nmin_uid = %lu\n", c->min_uid);
+	print_list(f, "groups", (char *)c->scope_groups, sizeof(c->scope_groups[0]),
+		   c->n_scope_groups);
+	print_list(f, "exclude", (char *)c->exclude, sizeof(c->exclude[0]), c->n_exclude);
+	fprintf(f, "\n[user]\nname = %s\npath = %s\ncreate = %s\nadopt_existing = %s\n",
+		c->name_template, c->path, c->create ? "yes" : "no",
+		c->adopt_existing ? "yes" : "no");
+	print_list(f, "groups", (char *)c->user_groups, sizeof(c->user_groups[0]),
+		   c->n_user_groups);
+	print_list(f, "policies", (char *)c->policies, sizeof(c->policies[0]), c->n_policies);
+	fprintf(f, "permissions_boundary = %s\ntags =", c->permissions_boundary);
+	for (i = 0; i < c->n_tags; i++)
+		fprintf(f, "%s%s=%s", i ? ", " : " ", c->tags[i].key, c->tags[i].value);
+	fprintf(f, "\n\n[keys]\nprofile = %s\nmax_age_days = %u\nverify_interval = %u\n",
+		c->keys_profile, c->max_age_days, c->verify_interval);
+	fprintf(f, "on_limit = %s\nwait_until_usable = %u\nregion = %s\n",
+		on_limits[c->on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED],
+		c->wait_until_usable, c->region);
+	fprintf(f, "\n[console]\nshow_url = %s\npassword = %s\n", c->show_url ? "yes" : "no",
+		passwords[c->password == PAI_PASSWORD_INITIAL]);
+	fprintf(f, "\n[state]\ndir = %s\n", c->state_dir);
 }

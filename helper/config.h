@@ -90,6 +90,8 @@ void config_defaults(struct pai_config *cfg);
 /* Defaults, then the file at path (at most PAI_CONF_FILE_MAX bytes). A missing or unreadable
  * file is "PATH: reason" and PAI_ERR_CONFIG. cfg is fully valid on PAI_OK only. */
 pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen);
+/* Same, from an open file (the caller may have checked it with config_check_file_safe). */
+pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen);
 /* Same, from a string; name stands for FILE in messages. */
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
 			   size_t errlen);

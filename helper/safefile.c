@@ -1,21 +1,145 @@
-/* safefile.c — files in a person's home. (stub: being written) */
+/* safefile.c — files in a person's home, opened relative to directory descriptors that were
+ * checked once: no path is resolved twice, no symlink is followed, and a replacement is a
+ * rename of a fully written and synced temporary file. */
 #include "safefile.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define TEMP_TRIES 16
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+/* One path component: no '/', not "." or "..", not empty. */
+static bool valid_component(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..") &&
+	       strlen(name) < 256;
+}
+
+static pai_err check_dir(int fd, uid_t uid, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		seterr(err, errlen, "%s: not a directory", path);
+		return PAI_ERR_FILE;
+	}
+	if (st.st_uid != uid) {
+		seterr(err, errlen, "%s: owned by uid %lu, not %lu; refusing to use it", path,
+		       (unsigned long)st.st_uid, (unsigned long)uid);
+		return PAI_ERR_REFUSED;
+	}
+	return PAI_OK;
+}
 
 pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *err, size_t errlen)
 {
-	(void)path; (void)uid; (void)err; (void)errlen;
+	int fd;
+	pai_err e;
+
 	d->fd = -1;
-	return PAI_ERR_FILE;
+	d->uid = uid;
+	if (!path || path[0] != '/' || strlen(path) >= sizeof(d->path)) {
+		seterr(err, errlen, "home directory '%.64s' is not an absolute path",
+		       path ? path : "");
+		return PAI_ERR_FILE;
+	}
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		seterr(err, errlen, "%s: %s", path,
+		       errno == ELOOP ? "is a symbolic link" :
+		       errno == ENOTDIR ? "not a directory" : strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	e = check_dir(fd, uid, path, err, errlen);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	d->fd = fd;
+	return PAI_OK;
 }
 
 pai_err safedir_open_sub(struct safedir *d, const struct safedir *parent, const char *name,
 			 bool create, char *err, size_t errlen)
 {
-	(void)parent; (void)name; (void)create; (void)err; (void)errlen;
+	struct stat st;
+	int fd;
+	pai_err e;
+
 	d->fd = -1;
-	return PAI_ERR_FILE;
+	d->uid = parent->uid;
+	if (!valid_component(name))
+		return PAI_ERR_INVALID;
+	if (strlen(parent->path) + strlen(name) + 2 > sizeof(d->path))
+		return PAI_ERR_INVALID;
+	memcpy(d->path, parent->path, strlen(parent->path) + 1);
+	if (d->path[strlen(d->path) - 1] != '/')
+		strcat(d->path, "/");
+	strcat(d->path, name);
+	if (create && mkdirat(parent->fd, name, 0700) != 0 && errno != EEXIST) {
+		seterr(err, errlen, "%s: cannot create: %s", d->path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return PAI_ERR_NOT_FOUND;
+		if ((errno == ELOOP || errno == ENOTDIR) &&
+		    fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			seterr(err, errlen, "%s: %s, not a directory; refusing to use it", d->path,
+			       kind_of(st.st_mode));
+			return PAI_ERR_FILE;
+		}
+		seterr(err, errlen, "%s: %s", d->path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	e = check_dir(fd, d->uid, d->path, err, errlen);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	d->fd = fd;
+	return PAI_OK;
 }
 
 void safedir_close(struct safedir *d)
@@ -25,23 +149,213 @@ void safedir_close(struct safedir *d)
 	d->fd = -1;
 }
 
+/* Opens name in d for reading after checking what it is; the fd is checked again with
+ * fstat, which is what counts. */
+static pai_err open_existing(const struct safedir *d, const char *name, int *fdp, struct stat *st,
+			     char *err, size_t errlen)
+{
+	int fd;
+
+	*fdp = -1;
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return PAI_ERR_NOT_FOUND;
+		if (fstatat(d->fd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st->st_mode)) {
+			seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
+			       kind_of(st->st_mode));
+			return PAI_ERR_FILE;
+		}
+		seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	if (fstat(fd, st) != 0) {
+		seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+		close(fd);
+		return PAI_ERR_FILE;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
+		       kind_of(st->st_mode));
+		close(fd);
+		return PAI_ERR_FILE;
+	}
+	if (st->st_uid != d->uid) {
+		seterr(err, errlen, "%s/%s: owned by uid %lu, not %lu; refusing to use it", d->path,
+		       name, (unsigned long)st->st_uid, (unsigned long)d->uid);
+		close(fd);
+		return PAI_ERR_REFUSED;
+	}
+	*fdp = fd;
+	return PAI_OK;
+}
+
 pai_err safefile_read(const struct safedir *d, const char *name, size_t max, struct buf *out,
 		      char *err, size_t errlen)
 {
-	(void)d; (void)name; (void)max; (void)out; (void)err; (void)errlen;
-	return PAI_ERR_FILE;
+	struct stat st;
+	char chunk[4096];
+	ssize_t n;
+	int fd;
+	pai_err e;
+
+	if (!valid_component(name))
+		return PAI_ERR_INVALID;
+	if (!max)
+		max = SAFEFILE_MAX_READ;
+	buf_reset(out);
+	e = open_existing(d, name, &fd, &st, err, errlen);
+	if (e)
+		return e;
+	if ((size_t)st.st_size > max) {
+		seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
+		e = PAI_ERR_TOOBIG;
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+			e = PAI_ERR_FILE;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
+			e = PAI_ERR_TOOBIG;
+			break;
+		}
+		e = buf_append(out, chunk, (size_t)n);
+		if (e)
+			break;
+	}
+out:
+	secret_wipe(chunk, sizeof(chunk));
+	close(fd);
+	if (e)
+		buf_reset(out);
+	return e;
+}
+
+static pai_err write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			return PAI_ERR_FILE;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return PAI_OK;
+}
+
+/* Writes, syncs and closes fd; errno tells why on failure. */
+static pai_err finish_file(int fd, const void *data, size_t len, mode_t mode)
+{
+	pai_err e = write_all(fd, data, len);
+	int saved;
+
+	if (!e && fchmod(fd, mode) != 0)
+		e = PAI_ERR_FILE;
+	if (!e && fsync(fd) != 0)
+		e = PAI_ERR_FILE;
+	saved = errno;
+	if (close(fd) != 0 && !e) {
+		saved = errno;
+		e = PAI_ERR_FILE;
+	}
+	errno = saved;
+	return e;
 }
 
 pai_err safefile_replace(const struct safedir *d, const char *name, const void *data, size_t len,
 			 mode_t mode, char *err, size_t errlen)
 {
-	(void)d; (void)name; (void)data; (void)len; (void)mode; (void)err; (void)errlen;
-	return PAI_ERR_FILE;
+	char tmp[300];
+	unsigned char rnd[8];
+	struct stat st;
+	int fd = -1, i;
+	pai_err e;
+
+	if (!valid_component(name) || strlen(name) > 200 || (mode & ~0777u))
+		return PAI_ERR_INVALID;
+	/* Whatever has the name now must be ours and a regular file (or nothing). */
+	e = open_existing(d, name, &fd, &st, err, errlen);
+	if (e && e != PAI_ERR_NOT_FOUND)
+		return e;
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	for (i = 0; i < TEMP_TRIES && fd < 0; i++) {
+		if (getentropy(rnd, sizeof(rnd)) != 0)
+			return PAI_ERR_FILE;
+		snprintf(tmp, sizeof(tmp), ".%s.%02x%02x%02x%02x%02x%02x.tmp", name, rnd[0], rnd[1],
+			 rnd[2], rnd[3], rnd[4], rnd[5]);
+		fd = openat(d->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode & 0600);
+		if (fd < 0 && errno != EEXIST) {
+			seterr(err, errlen, "%s/%s: cannot create a temporary file: %s", d->path,
+			       name, strerror(errno));
+			return PAI_ERR_FILE;
+		}
+	}
+	if (fd < 0) {
+		seterr(err, errlen, "%s/%s: no free temporary file name", d->path, name);
+		return PAI_ERR_FILE;
+	}
+	if (finish_file(fd, data, len, mode) != PAI_OK) {
+		seterr(err, errlen, "%s/%s: cannot write (%s); the old file is unchanged", d->path,
+		       name, strerror(errno));
+		unlinkat(d->fd, tmp, 0);
+		return PAI_ERR_FILE;
+	}
+	if (renameat(d->fd, tmp, d->fd, name) != 0) {
+		seterr(err, errlen, "%s/%s: cannot rename into place: %s", d->path, name,
+		       strerror(errno));
+		unlinkat(d->fd, tmp, 0);
+		return PAI_ERR_FILE;
+	}
+	if (fsync(d->fd) != 0) {
+		seterr(err, errlen, "%s: cannot sync the directory: %s", d->path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	return PAI_OK;
 }
 
 pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data,
 			    size_t len, mode_t mode, char *err, size_t errlen)
 {
-	(void)d; (void)name; (void)data; (void)len; (void)mode; (void)err; (void)errlen;
-	return PAI_ERR_FILE;
+	int fd;
+
+	if (!valid_component(name) || (mode & ~0777u))
+		return PAI_ERR_INVALID;
+	fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			seterr(err, errlen, "%s/%s: already exists", d->path, name);
+			return PAI_ERR_EXISTS;
+		}
+		seterr(err, errlen, "%s/%s: cannot create: %s", d->path, name, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	if (finish_file(fd, data, len, mode) != PAI_OK) {
+		seterr(err, errlen, "%s/%s: cannot write: %s", d->path, name, strerror(errno));
+		unlinkat(d->fd, name, 0);
+		return PAI_ERR_FILE;
+	}
+	if (fsync(d->fd) != 0) {
+		seterr(err, errlen, "%s: cannot sync the directory: %s", d->path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	return PAI_OK;
 }
