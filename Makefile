@@ -68,6 +68,8 @@ $(B)/pam_aws_iam.so: $(wildcard pam_module/*.c pam_module/*.h) | $(B)
 # Test tools: tests/tools/NAME.c -> build/NAME
 $(B)/%: tests/tools/%.c $(B)/libpai.a | $(B)
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS)
+# The PAM test driver opens sessions through libpam.
+$(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 
 
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
