@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xml_reply *r = NULL;
 	struct aws_error e;
 	char v[256];
-	size_t i, j, n;
+	size_t i, j;
 
 	if (xml_reply_parse((const char *)data, size, &r) != PAI_OK)
 		return 0;
@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_text(v, 4);
 	}
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		n = xml_reply_count(r, lists[i].list);
+		size_t n = xml_reply_count(r, lists[i].list);
+
 		for (j = 0; j < n && j < 8; j++)
 			if (xml_reply_get_nth(r, lists[i].list, j, lists[i].rel, v, sizeof(v)) ==
 			    PAI_OK)
