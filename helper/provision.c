@@ -383,12 +383,14 @@ static const struct iam_key_meta *find_key(const struct run *r, const char *id)
 
 static time_t key_created(const struct run *r, const struct iam_key_meta *k)
 {
-	const struct ledger_entry *le = ledger_find(&r->ledger, k->id);
+	const struct ledger_entry *le;
 	time_t t;
 
-	if (le)
-		return le->created;
-	return ledger_parse_time(k->create_date, &t) ? r->now : t;
+	/* IAM's CreateDate is the truth; the ledger's time only when IAM's is unreadable */
+	if (ledger_parse_time(k->create_date, &t) == PAI_OK)
+		return t;
+	le = ledger_find(&r->ledger, k->id);
+	return le ? le->created : r->now;
 }
 
 /* The keys as a person reads them: "AKIA... (host bastion1, 2026-01-02)". */
@@ -720,6 +722,7 @@ static int existing_user(struct run *r, bool force_rotate)
 	n_keys = r->keys.n - n_del;
 	if (n_keys >= 2) {
 		const struct ledger_entry *victim = NULL;
+		time_t victim_t = 0;
 		char desc[512];
 
 		describe_keys(r, desc, sizeof(desc));
@@ -730,8 +733,12 @@ static int existing_user(struct run *r, bool force_rotate)
 		for (i = 0; i < r->ledger.n; i++) {
 			const struct ledger_entry *le = &r->ledger.e[i];
 
-			if (find_key(r, le->key_id) && (!victim || le->created < victim->created))
+			const struct iam_key_meta *vk = find_key(r, le->key_id);
+
+			if (vk && (!victim || key_created(r, vk) < victim_t)) {
 				victim = le;
+				victim_t = key_created(r, vk);
+			}
 		}
 		if (!victim)
 			return fail(PAI_EXIT_REFUSED, "IAM user %s has 2 access keys not made by " PROG

@@ -1,0 +1,432 @@
+"""aws-iam-provision against the local IAM endpoint, unprivileged, with a temporary home,
+state dir and config. Every branch of the flow, and the exact API calls it makes."""
+import configparser
+import os
+import pwd
+import random
+import signal
+import stat
+import subprocess
+import time
+
+import pytest
+
+import importlib.util
+
+_spec = importlib.util.spec_from_file_location(
+	"pai_tests_conftest",
+	os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
+top = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(top)
+clean_env, run_aws = top.clean_env, top.run_aws
+LOGIN = pwd.getpwuid(os.getuid()).pw_name
+HOST = "hosta"
+
+MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
+            "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
+OWNER = "pam-aws-iam:managed"
+LEDGER = "pam-aws-iam:key:"
+
+
+def tags(ep, name):
+	return {k: v for k, v in ep.user(name)["tags"]}
+
+
+def keys(ep, name):
+	u = ep.user(name)
+	return [k["id"] for k in u["keys"]] if u else []
+
+
+def managed_user(ep, name, ledger=()):
+	"""A user the tool manages, with keys made on the given hosts (oldest first)."""
+	ep.create_user(name, tags={OWNER: "true"})
+	ids = []
+	for i, host in enumerate(ledger):
+		kid, _ = ep.create_key(name)
+		ep.update_key(kid, age_days=10 - i)
+		if host:
+			c = ep.botocore_client()
+			c.tag_user(UserName=name, Tags=[{"Key": LEDGER + kid,
+			                                 "Value": "%s 2026-01-0%dT00:00:00Z" % (host, i + 1)}])
+		ids.append(kid)
+	ep.clear_calls()
+	return ids
+
+
+# ---------------------------------------------------------------- first login and fast path
+
+def test_first_login_makes_exactly_the_seven_calls(helper):
+	ep = helper.ep
+	helper.configure(user={"groups": "developers",
+	                       "policies": "arn:aws:iam::%s:policy/developer-access" % ep.account})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	acts = ep.actions()
+	assert acts[:2] == ["GetUser", "CreateUser"]
+	assert sorted(acts[2:6]) == sorted(["AddUserToGroup", "AttachUserPolicy",
+	                                    "ListAccountAliases", "CreateAccessKey"])
+	assert acts[6:] == ["TagUser"]
+	u = ep.user(LOGIN)
+	assert u["groups"] == ["developers"] and len(u["policies"]) == 1
+	t = tags(ep, LOGIN)
+	assert t[OWNER] == "true"
+	(kid,) = keys(ep, LOGIN)
+	assert t[LEDGER + kid].startswith(HOST + " ")
+	assert helper.profile_key() == kid
+	lines = p.stdout.strip().splitlines()
+	assert 1 <= len(lines) <= 3
+	assert kid in lines[0]
+	assert "https://%s.signin.aws.amazon.com/console" % ep.account in p.stdout
+
+
+def test_written_files_are_private_and_the_secret_is_not_printed(helper):
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	aws_dir = os.path.join(helper.home, ".aws")
+	assert stat.S_IMODE(os.stat(aws_dir).st_mode) == 0o700
+	st = os.stat(helper.cred_path)
+	assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == os.getuid()
+	cp = configparser.RawConfigParser()
+	cp.read(helper.cred_path)
+	secret = cp.get("default", "aws_secret_access_key")
+	assert secret not in p.stdout + p.stderr
+
+
+def test_second_login_takes_the_fast_path_with_zero_calls(helper):
+	assert helper.run().returncode == 0
+	helper.ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert helper.ep.actions() == []
+	assert p.stdout.strip().startswith("AWS console: https://")
+
+
+def test_alias_form_of_the_url(helper):
+	helper.ep.set_alias("corp-main")
+	p = helper.run()
+	assert "https://corp-main.signin.aws.amazon.com/console" in p.stdout
+
+
+def test_verification_after_the_interval_is_two_reads(helper):
+	helper.configure(keys={"verify_interval": "0"})
+	assert helper.run().returncode == 0
+	kid = helper.profile_key()
+	helper.ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert helper.ep.actions() == ["GetUser", "ListAccessKeys"]  # alias cached
+	assert helper.profile_key() == kid
+
+
+def test_not_in_scope_makes_no_call(helper):
+	helper.configure(scope={"min_uid": "4000000000"})
+	p = helper.run()
+	assert p.returncode == 3
+	assert helper.ep.actions() == []
+	helper.configure(scope={"exclude": LOGIN})
+	assert helper.run().returncode == 3
+	assert helper.ep.actions() == []
+
+
+# ---------------------------------------------------------------- ownership
+
+def test_unmanaged_user_is_refused(helper):
+	ep = helper.ep
+	ep.create_user("Administrator")
+	kid, _ = ep.create_key("Administrator")
+	helper.configure(user={"name": "Administrator"})
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 7
+	assert "not managed" in p.stderr
+	assert not (set(ep.actions()) & MUTATING)
+	assert helper.credentials() is None
+	assert keys(ep, "Administrator") == [kid]
+
+
+def test_adopt_existing_tags_and_manages_the_user(helper):
+	ep = helper.ep
+	ep.create_user("adoptee")
+	helper.configure(user={"name": "adoptee", "adopt_existing": "yes"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert tags(ep, "adoptee")[OWNER] == "true"
+	assert helper.profile_key() in keys(ep, "adoptee")
+
+
+def test_create_no_and_a_missing_user_is_refused(helper):
+	helper.configure(user={"create": "no"})
+	p = helper.run()
+	assert p.returncode == 7
+	assert "CreateUser" not in helper.ep.actions()
+
+
+# ---------------------------------------------------------------- key limit
+
+def test_on_limit_fail_names_the_hosts_and_creates_nothing(helper):
+	ep = helper.ep
+	managed_user(ep, LOGIN, ledger=("hostb", "hostc"))
+	p = helper.run()
+	assert p.returncode == 7
+	assert "hostb" in p.stderr and "hostc" in p.stderr
+	assert "CreateAccessKey" not in ep.actions()
+	assert helper.credentials() is None
+
+
+def test_replace_oldest_managed_deletes_the_oldest_ledger_key(helper):
+	ep = helper.ep
+	old, newer = managed_user(ep, LOGIN, ledger=("hostb", "hostc"))
+	helper.configure(keys={"on_limit": "replace-oldest-managed"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	ks = keys(ep, LOGIN)
+	assert old not in ks and newer in ks and helper.profile_key() in ks
+	assert LEDGER + old not in tags(ep, LOGIN)
+
+
+def test_replace_oldest_managed_never_deletes_a_key_without_ledger_tag(helper):
+	ep = helper.ep
+	a, b = managed_user(ep, LOGIN, ledger=(None, None))
+	helper.configure(keys={"on_limit": "replace-oldest-managed"})
+	p = helper.run()
+	assert p.returncode == 7
+	assert sorted(keys(ep, LOGIN)) == sorted([a, b])
+	assert "DeleteAccessKey" not in ep.actions()
+
+
+# ---------------------------------------------------------------- rotation
+
+def test_rotation_after_max_age_deletes_the_old_key_last(helper):
+	ep = helper.ep
+	helper.configure(keys={"verify_interval": "0"})
+	assert helper.run().returncode == 0
+	old = helper.profile_key()
+	ep.update_key(old, age_days=100)
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	new = helper.profile_key()
+	assert new != old and keys(ep, LOGIN) == [new]
+	acts = ep.actions()
+	assert acts.index("CreateAccessKey") < acts.index("DeleteAccessKey")
+	assert LEDGER + old not in tags(ep, LOGIN) and LEDGER + new in tags(ep, LOGIN)
+
+
+def test_failed_delete_leaves_the_new_key_in_the_file_and_the_old_one_in_iam(helper):
+	ep = helper.ep
+	assert helper.run().returncode == 0
+	old = helper.profile_key()
+	ep.deny(actions=["DeleteAccessKey"])
+	p = helper.run("--rotate")
+	new = helper.profile_key()
+	assert new != old
+	assert sorted(keys(ep, LOGIN)) == sorted([old, new])
+	assert p.returncode == 5
+
+
+def test_rotate_and_revoke_and_status(helper):
+	ep = helper.ep
+	assert helper.run().returncode == 0
+	first = helper.profile_key()
+	p = helper.run("--rotate")
+	assert p.returncode == 0, p.stderr
+	second = helper.profile_key()
+	assert second != first and keys(ep, LOGIN) == [second]
+	p = helper.run("--status")
+	assert p.returncode == 0, p.stderr
+	assert second in p.stdout and HOST in p.stdout and "AWS console" in p.stdout
+	p = helper.run("--revoke")
+	assert p.returncode == 0, p.stderr
+	assert keys(ep, LOGIN) == []
+	assert helper.profile_key() is None
+	assert not [k for k in tags(ep, LOGIN) if k.startswith(LEDGER)]
+
+
+def test_status_lists_other_hosts_keys(helper):
+	ep = helper.ep
+	managed_user(ep, LOGIN, ledger=("hostb",))
+	assert helper.run().returncode == 0
+	p = helper.run("--status")
+	assert "hostb" in p.stdout
+
+
+# ---------------------------------------------------------------- the credentials file
+
+def test_other_profiles_comments_crlf_and_no_final_newline_are_kept(helper):
+	os.makedirs(os.path.dirname(helper.cred_path), mode=0o700)
+	before = (b"# my keys\r\n[work]\r\naws_access_key_id = AKIAWORKWORKWORK0000\r\n"
+	          b"aws_secret_access_key = c2VjcmV0\r\n\r\n; note\r\n[other]\r\nregion=x")
+	with open(helper.cred_path, "wb") as f:
+		f.write(before)
+	os.chmod(helper.cred_path, 0o600)
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	after = helper.credentials()
+	assert after.startswith(before)
+	kid = helper.profile_key()
+	assert kid in keys(helper.ep, LOGIN)
+	# rotating changes the key lines only
+	p = helper.run("--rotate")
+	assert p.returncode == 0, p.stderr
+	again = helper.credentials()
+	assert again.startswith(before)
+	assert len(again) == len(after)
+
+
+def test_a_foreign_key_in_the_managed_profile_is_left_alone(helper):
+	os.makedirs(os.path.dirname(helper.cred_path), mode=0o700)
+	before = b"[default]\naws_access_key_id = AKIAFOREIGNFOREIGN00\naws_secret_access_key = x\n"
+	with open(helper.cred_path, "wb") as f:
+		f.write(before)
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert "did not write" in p.stdout
+	assert helper.credentials() == before
+	assert not (set(helper.ep.actions()) & MUTATING)
+
+
+def test_a_symlinked_credentials_file_is_refused(helper, tmp_path):
+	target = tmp_path / "elsewhere"
+	target.write_bytes(b"[x]\n")
+	os.makedirs(os.path.dirname(helper.cred_path), mode=0o700)
+	os.symlink(str(target), helper.cred_path)
+	p = helper.run()
+	assert p.returncode == 6
+	assert target.read_bytes() == b"[x]\n"
+
+
+def test_missing_home_is_a_clear_file_error(helper, tmp_path):
+	p = helper.run(home=str(tmp_path / "nohome"))
+	assert p.returncode == 6
+	assert "nohome" in p.stderr
+
+
+def test_region_goes_into_the_config_file_when_absent(helper):
+	helper.configure(keys={"region": "eu-west-1"})
+	assert helper.run().returncode == 0
+	cp = configparser.RawConfigParser()
+	cp.read(os.path.join(helper.home, ".aws", "config"))
+	assert cp.get("default", "region") == "eu-west-1"
+
+
+def test_initial_console_password_goes_only_into_its_file(helper):
+	helper.configure(console={"password": "initial"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	path = os.path.join(helper.home, ".aws", "console-initial-password")
+	st = os.stat(path)
+	assert stat.S_IMODE(st.st_mode) == 0o600
+	pw = open(path).read().strip()
+	assert len(pw) >= 20 and pw not in p.stdout + p.stderr
+	assert helper.ep.user(LOGIN)["login_profile"]["reset_required"] is True
+	assert "CreateLoginProfile" in helper.ep.actions()
+
+
+def test_the_aws_cli_works_with_the_written_profile(helper):
+	assert helper.run().returncode == 0
+	p = run_aws(helper.ep, ["sts", "get-caller-identity"], helper.home)
+	assert p.returncode == 0, p.stderr
+	assert p.json()["Arn"].endswith(":user/" + LOGIN)
+
+
+def test_wait_until_usable_polls_sts_with_the_new_key(helper):
+	helper.ep.config(new_key_delay_ms=1500)
+	helper.configure(keys={"wait_until_usable": "10"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	sts = [c for c in helper.ep.calls() if c["action"] == "GetCallerIdentity"]
+	assert sts and sts[-1]["status"] == 200
+	assert len(sts) <= 25
+
+
+# ---------------------------------------------------------------- concurrency and crashes
+
+def test_twenty_parallel_logins_create_exactly_one_key(helper):
+	procs = [subprocess.Popen(helper.argv(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+	                          stdin=subprocess.DEVNULL, env=clean_env()) for _ in range(20)]
+	rcs = [p.wait(120) for p in procs]
+	for p in procs:
+		p.stdout.close()
+		p.stderr.close()
+	assert rcs == [0] * 20
+	assert helper.ep.actions().count("CreateAccessKey") == 1
+	assert len(keys(helper.ep, LOGIN)) == 1
+
+
+def test_kill_9_at_random_points_leaves_a_whole_file(helper):
+	helper.configure(keys={"on_limit": "replace-oldest-managed"})
+	assert helper.run().returncode == 0
+	rng = random.Random(1234)
+	seen = set()
+	for _ in range(25):
+		before = helper.profile_key()
+		p = subprocess.Popen(helper.argv("--rotate"), stdout=subprocess.DEVNULL,
+		                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+		                     env=clean_env())
+		time.sleep(rng.uniform(0, 0.08))
+		p.send_signal(signal.SIGKILL)
+		p.wait(30)
+		data = helper.credentials()
+		cp = configparser.RawConfigParser()
+		cp.read_string(data.decode())
+		kid = cp.get("default", "aws_access_key_id")
+		assert cp.get("default", "aws_secret_access_key")
+		seen.add(kid != before)
+		leftovers = [n for n in os.listdir(os.path.dirname(helper.cred_path))
+		             if n not in ("credentials", "config")]
+		assert leftovers == [] or all(".tmp" in n for n in leftovers)
+	# after the storm an ordinary run still converges on one working key
+	p = helper.run("--rotate")
+	assert p.returncode == 0, p.stderr
+	assert helper.profile_key() in keys(helper.ep, LOGIN)
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_dry_run_makes_no_mutating_call(helper):
+	p = helper.run("--dry-run")
+	assert p.returncode == 0, p.stderr
+	assert "CreateUser" in p.stdout and "CreateAccessKey" in p.stdout
+	assert not (set(helper.ep.actions()) & MUTATING)
+	assert helper.ep.user(LOGIN) is None
+	assert helper.credentials() is None
+
+
+def test_check_config_prints_the_effective_config(helper):
+	p = helper.run("--check-config")
+	assert p.returncode == 0, p.stderr
+	assert "[keys]" in p.stdout and "max_age_days" in p.stdout
+	assert helper.ep.actions() == []
+
+
+def test_bad_config_is_a_config_error_with_file_and_line(helper):
+	with open(helper.conf, "a") as f:
+		f.write("[keys]\nno_such_key = 1\n")
+	p = helper.run()
+	assert p.returncode == 4
+	assert helper.conf in p.stderr
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--status", "--revoke"], ["extra"],
+                                  ["--user"], ["--config"], ["--home", "relative"]])
+def test_bad_arguments_exit_with_usage(helper, args):
+	p = subprocess.run(["%s" % helper.argv()[0]] + args, capture_output=True, text=True,
+	                   env=clean_env(), stdin=subprocess.DEVNULL)
+	assert p.returncode == 2
+	assert "usage:" in p.stderr
+
+
+def test_version_and_help(helper):
+	p = subprocess.run([helper.argv()[0], "--version"], capture_output=True, text=True)
+	assert p.returncode == 0 and p.stdout.startswith("aws-iam-provision ")
+	p = subprocess.run([helper.argv()[0], "--help"], capture_output=True, text=True)
+	assert p.returncode == 0 and "--rotate" in p.stdout
+
+
+def test_environment_is_not_trusted(helper):
+	env = clean_env(HOME="/nonexistent", AWS_ACCESS_KEY_ID="AKIAENVENVENVENV0000",
+	                AWS_SECRET_ACCESS_KEY="x", AWS_CONFIG_FILE="/dev/null")
+	p = subprocess.run(helper.argv(), capture_output=True, text=True, env=env,
+	                   stdin=subprocess.DEVNULL)
+	assert p.returncode == 0, p.stderr
+	assert helper.profile_key() in keys(helper.ep, LOGIN)
