@@ -880,6 +880,9 @@ static pai_err build_edit(const struct credfile *cf, uint32_t s, const char *pro
 					e = buf_append(b, eol_text[eol], eol_len[eol]);
 			}
 		} else if (!(dropping && l->type == L_CONT)) {
+			/* After a dropped line, "\r" then "\n" would read as one CRLF */
+			if (!l->len && l->eol == EOL_LF && b->len && b->data[b->len - 1] == '\r')
+				return PAI_ERR_INVALID;
 			e = buf_append(b, cf->data + l->off, l->len);
 			eol = l->eol;
 			if (!e && eol == EOL_NONE && i == ins && adding)
@@ -899,8 +902,10 @@ static pai_err build_edit(const struct credfile *cf, uint32_t s, const char *pro
 		l = &cf->lines[cf->nlines - 1];
 		if (l->eol == EOL_NONE)
 			e = buf_append(b, eol_text[dom], eol_len[dom]);
-		if (!e && l->type != L_BLANK)
-			e = buf_append(b, eol_text[dom], eol_len[dom]);
+		if (!e && l->type != L_BLANK) {
+			eol = l->eol == EOL_CR ? EOL_CR : dom; /* "\r\n" would join the two */
+			e = buf_append(b, eol_text[eol], eol_len[eol]);
+		}
 	}
 	if (!e)
 		e = buf_appendf(b, "[%s%s]%s",
