@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "iam_reply.h"
@@ -47,7 +48,7 @@ static bool valid_tags(const struct iam_tag *tags, size_t n)
 		if (!valid_tag_key(tags[i].key) || !valid_tag_value(tags[i].value))
 			return false;
 		for (j = 0; j < i; j++)
-			if (!strcmp(tags[i].key, tags[j].key))
+			if (!strcasecmp(tags[i].key, tags[j].key)) /* IAM: keys ignore case */
 				return false;
 	}
 	return true;

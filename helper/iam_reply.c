@@ -145,7 +145,7 @@ static pai_err read_tags(const struct xml_reply *r, const char *list, struct iam
 		if (e)
 			return e;
 		for (j = 0; j < *n; j++)
-			if (!strcmp(tags[j].key, t->key))
+			if (!strcasecmp(tags[j].key, t->key)) /* IAM: keys ignore case */
 				return PAI_ERR_REPLY;
 		(*n)++;
 	}

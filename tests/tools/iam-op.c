@@ -2,7 +2,7 @@
  *
  * iam-op --endpoint URL [--sts-endpoint URL] [--partition P]
  *        (--credentials-file F [--profile P] | --imds URL) [--deadline-ms N] [--show-secret]
- *        OPERATION [ARGS...]
+ *        [--strict] OPERATION [ARGS...]
  * iam-op ... batch OPERATION [ARGS...] [-- OPERATION [ARGS...]]...   (queued, one flush)
  *
  * Prints results as key=value lines (secrets masked unless --show-secret); in batch mode
@@ -61,7 +61,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: iam-op --endpoint URL [--sts-endpoint URL] [--partition P]\n"
 	        "              (--credentials-file F [--profile P] | --imds URL)\n"
-	        "              [--deadline-ms N] [--show-secret] OPERATION [ARGS...]\n"
+	        "              [--deadline-ms N] [--show-secret] [--strict] OPERATION [ARGS...]\n"
 	        "       iam-op ... batch OPERATION [ARGS...] [-- OPERATION [ARGS...]]...\n");
 	exit(EXIT_USAGE);
 }
@@ -348,6 +348,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(o, "--show-secret")) {
 			show_secret = true;
+			continue;
+		}
+		if (!strcmp(o, "--strict")) {
+			ao.strict = true;
 			continue;
 		}
 		if (a + 1 >= argc)

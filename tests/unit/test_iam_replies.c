@@ -154,7 +154,7 @@ static void get_user_bad_values_are_refused(void **state)
 	    {"alice", ARN_ALICE, "/", DATE, "<Tags><member><Key>a</Key></member></Tags>"},
 	    {"alice", ARN_ALICE, "/", DATE,
 	     "<Tags><member><Key>a</Key><Value>1</Value></member>"
-	     "<member><Key>a</Key><Value>2</Value></member></Tags>"},
+	     "<member><Key>A</Key><Value>2</Value></member></Tags>"},
 	    {"alice", ARN_ALICE, "/", DATE,
 	     "<Tags><member><Key>a&amp;b</Key><Value/></member></Tags>"},
 	    {"alice", ARN_ALICE, "/", DATE,
