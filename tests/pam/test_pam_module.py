@@ -386,6 +386,18 @@ def test_helper_gets_only_stdio_a_fixed_path_and_default_signals(work, account):
     assert p["UMASK"] == "0o77"
 
 
+def close_stdin_and_stderr():
+    os.close(0)
+    os.close(2)
+
+
+def test_application_with_closed_stdio_still_gives_the_helper_0_1_2(work, account):
+    """With 0 and 2 closed, the module's own pipes land on them; the child must sort that."""
+    p, s = probe(work, account, preexec_fn=close_stdin_and_stderr)
+    assert p["FDS"] == "0,1,2"
+    assert p["STDIN"] == "/dev/null ''"
+
+
 def test_helper_gets_no_arguments_by_default(work, account):
     p, _ = probe(work, account)
     assert p["ARGV"] == "-"
