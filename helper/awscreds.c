@@ -16,7 +16,7 @@ static pai_err dup_field(char **dst, const char *src)
 
 pai_err aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
 {
-	struct aws_creds c = { 0 };
+	struct aws_creds c = {0};
 
 	if (dup_field(&c.access_key_id, src->access_key_id) ||
 	    dup_field(&c.secret_access_key, src->secret_access_key) ||

@@ -17,10 +17,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#define SHA256_LEN          32
-#define SIGV4_MAX_SECRET    1024
-#define SIGV4_MAX_KEY_ID    128
-#define SIGV4_MAX_METHOD    16
+#define SHA256_LEN       32
+#define SIGV4_MAX_SECRET 1024
+#define SIGV4_MAX_KEY_ID 128
+#define SIGV4_MAX_METHOD 16
 /* Canonical request: every header at its bound, plus query and path fully encoded. */
 #define SIGV4_MAX_CANONICAL                                                                        \
 	(SIGV4_MAX_HEADERS * (2 * SIGV4_MAX_HEADER_NAME + SIGV4_MAX_HEADER_VALUE + 4) +            \
@@ -61,7 +61,7 @@ static int hexval(unsigned char c)
 /* Appends p[0..n) with every byte outside the unreserved set (and keep, if not 0) as %XX. */
 static pai_err append_encoded(struct buf *out, const unsigned char *p, size_t n, char keep)
 {
-	char esc[3] = { '%', 0, 0 };
+	char esc[3] = {'%', 0, 0};
 	size_t i, run = 0;
 	pai_err e;
 
@@ -164,7 +164,7 @@ static pai_err canonical_path(const char *path, struct buf *out)
 		e = buf_append(out, "/", 1);
 		if (!e)
 			e = append_encoded(out, (const unsigned char *)path + segs[i].off,
-					   segs[i].len, 0);
+			                   segs[i].len, 0);
 	}
 	if (!e && (nsegs == 0 || path[n - 1] == '/'))
 		e = buf_append(out, "/", 1);
@@ -290,7 +290,8 @@ static bool same_name(const struct hdr_ref *a, const struct hdr_ref *b)
 	if (a->name_len != b->name_len)
 		return false;
 	for (i = 0; i < a->name_len; i++)
-		if (ascii_lower((unsigned char)a->name[i]) != ascii_lower((unsigned char)b->name[i]))
+		if (ascii_lower((unsigned char)a->name[i]) !=
+		    ascii_lower((unsigned char)b->name[i]))
 			return false;
 	return true;
 }
@@ -361,7 +362,7 @@ static pai_err append_lower(struct buf *out, const char *s, size_t n)
 /* Canonical headers block (ending with the blank line), then SignedHeaders on its own line;
  * the list also goes to signed_headers when given. */
 static pai_err canonical_headers(const struct sigv4_request *req, struct buf *out,
-				 struct buf *signed_headers)
+                                 struct buf *signed_headers)
 {
 	struct hdr_ref *refs;
 	struct buf list;
@@ -456,7 +457,7 @@ static bool is_method(const char *m)
 }
 
 pai_err sigv4_canonical_request(const struct sigv4_request *req, struct buf *out,
-				struct buf *signed_headers)
+                                struct buf *signed_headers)
 {
 	char hash[65];
 	struct buf tmp;
@@ -490,7 +491,7 @@ pai_err sigv4_canonical_request(const struct sigv4_request *req, struct buf *out
 pai_err sigv4_check_date(const char *s)
 {
 	static const char pat[] = "DDDDDDDDTDDDDDDZ";
-	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	unsigned y, mo, d, h, mi, sec;
 	size_t i;
 
@@ -563,7 +564,7 @@ static bool is_key_id(const char *s)
 }
 
 pai_err sigv4_string_to_sign(const char *canonical_request, size_t len, const char *amz_date,
-			     const char *region, const char *service, struct buf *out)
+                             const char *region, const char *service, struct buf *out)
 {
 	char hash[65];
 	pai_err e;
@@ -574,18 +575,17 @@ pai_err sigv4_string_to_sign(const char *canonical_request, size_t len, const ch
 	if ((e = sigv4_sha256_hex(canonical_request, len, hash)))
 		return e;
 	return buf_appendf(out, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", amz_date,
-			   amz_date, region, service, hash);
+	                   amz_date, region, service, hash);
 }
 
 static pai_err hmac(const void *key, size_t key_len, const void *msg, size_t msg_len,
-		    unsigned char md[SHA256_LEN])
+                    unsigned char md[SHA256_LEN])
 {
 	unsigned int mdlen = 0;
 
 	if (key_len > INT32_MAX)
 		return PAI_ERR_TOOBIG;
-	if (!HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, md, &mdlen) ||
-	    mdlen != SHA256_LEN)
+	if (!HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, md, &mdlen) || mdlen != SHA256_LEN)
 		return PAI_ERR_CRYPTO;
 	return PAI_OK;
 }
@@ -593,7 +593,7 @@ static pai_err hmac(const void *key, size_t key_len, const void *msg, size_t msg
 /* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" secret, date), region), service), "aws4_request");
  * then the hex HMAC of the string to sign with it. */
 static pai_err signature_hex(const char *secret, const char *amz_date, const char *region,
-			     const char *service, const struct buf *sts, char sig[65])
+                             const char *service, const struct buf *sts, char sig[65])
 {
 	unsigned char ksecret[4 + SIGV4_MAX_SECRET];
 	unsigned char k[SHA256_LEN], k2[SHA256_LEN], md[SHA256_LEN];
@@ -651,8 +651,8 @@ static const char *single_header(const struct sigv4_request *req, const char *na
 }
 
 pai_err sigv4_authorization(const struct sigv4_request *req, const struct aws_creds *creds,
-			    const char *amz_date, const char *region, const char *service,
-			    struct buf *out)
+                            const char *amz_date, const char *region, const char *service,
+                            struct buf *out)
 {
 	struct buf creq, sts, signed_hdrs;
 	const char *date_hdr;
@@ -683,10 +683,10 @@ pai_err sigv4_authorization(const struct sigv4_request *req, const struct aws_cr
 		e = signature_hex(creds->secret_access_key, amz_date, region, service, &sts, sig);
 	if (!e)
 		e = buf_appendf(out,
-				"AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
-				"SignedHeaders=%s, Signature=%s",
-				creds->access_key_id, amz_date, region, service, signed_hdrs.data,
-				sig);
+		                "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+		                "SignedHeaders=%s, Signature=%s",
+		                creds->access_key_id, amz_date, region, service, signed_hdrs.data,
+		                sig);
 out:
 	secret_wipe(sig, sizeof(sig));
 	buf_free(&creq);

@@ -20,8 +20,8 @@
 #define SIGV4_MAX_HEADER_VALUE 16384 /* session tokens run to a few KiB */
 #define SIGV4_MAX_PATH         4096
 #define SIGV4_MAX_QUERY        65536
-#define SIGV4_MAX_SCOPE_PART   63    /* region, service */
-#define SIGV4_DATE_LEN         16    /* YYYYMMDDTHHMMSSZ */
+#define SIGV4_MAX_SCOPE_PART   63 /* region, service */
+#define SIGV4_DATE_LEN         16 /* YYYYMMDDTHHMMSSZ */
 
 struct sigv4_header {
 	const char *name;  /* token characters only; any case */
@@ -47,17 +47,17 @@ pai_err sigv4_check_date(const char *s);
 /* Appends the canonical request to out and, when signed_headers is not NULL, the
  * SignedHeaders list ("host;x-amz-date") to signed_headers. */
 pai_err sigv4_canonical_request(const struct sigv4_request *req, struct buf *out,
-				struct buf *signed_headers);
+                                struct buf *signed_headers);
 
 /* Appends the string to sign for a canonical request to out. */
 pai_err sigv4_string_to_sign(const char *canonical_request, size_t len, const char *amz_date,
-			     const char *region, const char *service, struct buf *out);
+                             const char *region, const char *service, struct buf *out);
 
 /* Appends "AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request,
  * SignedHeaders=..., Signature=<64 hex>" to out. Derived keys are wiped before returning. */
 pai_err sigv4_authorization(const struct sigv4_request *req, const struct aws_creds *creds,
-			    const char *amz_date, const char *region, const char *service,
-			    struct buf *out);
+                            const char *amz_date, const char *region, const char *service,
+                            struct buf *out);
 
 /* Lowercase hex SHA-256 of len bytes into out (65 bytes with the NUL). */
 pai_err sigv4_sha256_hex(const void *p, size_t len, char out[65]);

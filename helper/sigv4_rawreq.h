@@ -12,9 +12,9 @@
 #define SIGV4_RAWREQ_MAX (2u * 1024u * 1024u) /* whole request, head and body */
 
 struct sigv4_rawreq {
-	struct sigv4_request req;                        /* view ready for the signer */
-	struct sigv4_header headers[SIGV4_MAX_HEADERS];  /* req.headers points here */
-	char *copy;                                      /* owns every string above */
+	struct sigv4_request req;                       /* view ready for the signer */
+	struct sigv4_header headers[SIGV4_MAX_HEADERS]; /* req.headers points here */
+	char *copy;                                     /* owns every string above */
 	size_t copy_len;
 };
 

@@ -26,7 +26,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: sigv4-sign --access-key ID --secret-file FILE [--token-file FILE] "
-			"--date YYYYMMDDTHHMMSSZ --region R --service S [--canonical] < request\n");
+	                "--date YYYYMMDDTHHMMSSZ --region R --service S [--canonical] < request\n");
 	exit(2);
 }
 
@@ -67,14 +67,14 @@ static char *read_secret_file(const char *path, const char *what)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		fprintf(stderr, "sigv4-sign: cannot open %s file %s: %s\n", what, path,
-			strerror(errno));
+		        strerror(errno));
 		exit(1);
 	}
 	e = read_all(fd, &b);
 	close(fd);
 	if (e) {
 		fprintf(stderr, "sigv4-sign: cannot read %s file %s: %s\n", what, path,
-			pai_strerror(e));
+		        pai_strerror(e));
 		goto out;
 	}
 	if (b.len && b.data[b.len - 1] == '\n')
@@ -83,7 +83,7 @@ static char *read_secret_file(const char *path, const char *what)
 		b.data[--b.len] = '\0';
 	if (b.len == 0 || strlen(b.data) != b.len || strchr(b.data, '\n')) {
 		fprintf(stderr, "sigv4-sign: %s file %s must hold one non-empty line\n", what,
-			path);
+		        path);
 		goto out;
 	}
 	s = strdup(b.data);
@@ -99,19 +99,19 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "access-key", required_argument, NULL, 'a' },
-		{ "secret-file", required_argument, NULL, 's' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "date", required_argument, NULL, 'd' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "service", required_argument, NULL, 'v' },
-		{ "canonical", no_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
+	    {"access-key", required_argument, NULL, 'a'},
+	    {"secret-file", required_argument, NULL, 's'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"date", required_argument, NULL, 'd'},
+	    {"region", required_argument, NULL, 'r'},
+	    {"service", required_argument, NULL, 'v'},
+	    {"canonical", no_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *key_id = NULL, *secret_file = NULL, *token_file = NULL, *date = NULL;
 	const char *region = NULL, *service = NULL;
-	struct aws_creds creds = { 0 };
-	struct sigv4_rawreq raw = { 0 };
+	struct aws_creds creds = {0};
+	struct sigv4_rawreq raw = {0};
 	struct buf in, authz, creq, sts;
 	int c, canonical = 0, rc = 1;
 	pai_err e;
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 	}
 	if ((e = read_all(STDIN_FILENO, &in))) {
 		fprintf(stderr, "sigv4-sign: cannot read the request on stdin: %s\n",
-			pai_strerror(e));
+		        pai_strerror(e));
 		goto out;
 	}
 	if ((e = sigv4_rawreq_parse(in.data, in.len, &raw))) {
@@ -158,8 +158,7 @@ int main(int argc, char **argv)
 	}
 	if (creds.session_token &&
 	    (e = sigv4_rawreq_set_header(&raw, "X-Amz-Security-Token", creds.session_token))) {
-		fprintf(stderr, "sigv4-sign: cannot add the session token: %s\n",
-			pai_strerror(e));
+		fprintf(stderr, "sigv4-sign: cannot add the session token: %s\n", pai_strerror(e));
 		goto out;
 	}
 	e = sigv4_authorization(&raw.req, &creds, date, region, service, &authz);
