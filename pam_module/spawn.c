@@ -213,37 +213,44 @@ static void read_ready(int *fd, struct capture *c, size_t budget)
 	}
 }
 
-/* True once the child has ended; it stays a zombie (WNOWAIT) so its pid, and so its process
- * group id, cannot be reused before we kill the group. ECHILD counts as ended. */
-static int child_ended(pid_t pid)
+enum watch_end {
+	CHILD_RUNNING, /* only from child_state */
+	CHILD_ENDED,   /* exited or killed, not reaped yet */
+	CHILD_LOST,    /* reaped by someone else in the application: its pid is not ours */
+	DEADLINE,      /* still running at the deadline */
+	POLL_BROKE,    /* poll failed (errno) */
+};
+
+/* Whether the child has ended; it stays a zombie (WNOWAIT) so its pid, and so its process
+ * group id, cannot be reused before we kill the group. */
+static enum watch_end child_state(pid_t pid)
 {
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-		return errno == ECHILD;
-	return si.si_pid == pid;
+		return errno == ECHILD ? CHILD_LOST : CHILD_RUNNING;
+	return si.si_pid == pid ? CHILD_ENDED : CHILD_RUNNING;
 }
 
-/* Waits for the child's exit or the deadline while reading both pipes. Returns 1 if the
- * child ended, 0 at the deadline, -1 (errno) if poll broke. */
-static int watch(pid_t pid, int64_t deadline, int *outfd, int *errfd, struct spawn_result *res)
+/* Reads both pipes until the child ends or the deadline passes. */
+static enum watch_end watch(pid_t pid, int64_t deadline, int *outfd, int *errfd,
+                            struct spawn_result *res)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int ret;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* -1 before Linux 5.3: we poll */
+	enum watch_end ret;
 
 	for (;;) {
 		struct pollfd p[3];
 		nfds_t n = 0;
 		int64_t left;
 
-		if (child_ended(pid)) {
-			ret = 1;
+		ret = child_state(pid);
+		if (ret != CHILD_RUNNING)
 			break;
-		}
 		left = deadline - now_ms();
 		if (left <= 0) {
-			ret = 0;
+			ret = DEADLINE;
 			break;
 		}
 		if (*outfd >= 0)
@@ -260,7 +267,7 @@ static int watch(pid_t pid, int64_t deadline, int *outfd, int *errfd, struct spa
 		if (poll(p, n, (int)left) < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -1;
+			ret = POLL_BROKE;
 			break;
 		}
 		for (nfds_t i = 0; i < n; i++) {
@@ -282,25 +289,31 @@ static void wait_for_child(const struct spawn_req *req, pid_t pid, int outfd, in
                            struct spawn_result *res)
 {
 	int64_t deadline = now_ms() + req->timeout_ms;
+	enum watch_end end;
 	int status = 0;
-	int ended;
 	int watch_errno;
 
 	(void)fcntl(outfd, F_SETFL, O_NONBLOCK);
 	(void)fcntl(errfd, F_SETFL, O_NONBLOCK);
-	ended = watch(pid, deadline, &outfd, &errfd, res);
+	end = watch(pid, deadline, &outfd, &errfd, res);
 	watch_errno = errno;
-	if (ended == 1) {
+	if (end == CHILD_ENDED || end == CHILD_LOST) {
 		read_ready(&outfd, &res->out, DRAIN_BYTES);
 		read_ready(&errfd, &res->err, DRAIN_BYTES);
 	}
 	close_fd(&outfd);
 	close_fd(&errfd);
+	if (end == CHILD_LOST) {
+		/* Its pid may already name another process: signal nothing. */
+		res->how = SPAWN_FAILED;
+		res->code = ECHILD;
+		return;
+	}
 
 	/* At the deadline: the helper and its group. After an exit: whatever it left behind in
 	 * its group. The leader is still unreaped, so -pid names only its group. */
 	(void)kill(-pid, SIGKILL);
-	if (ended != 1)
+	if (end != CHILD_ENDED)
 		(void)kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno == EINTR)
@@ -310,10 +323,10 @@ static void wait_for_child(const struct spawn_req *req, pid_t pid, int outfd, in
 		return;
 	}
 
-	if (ended == 0) {
+	if (end == DEADLINE) {
 		res->how = SPAWN_TIMEOUT;
 		res->code = 0;
-	} else if (ended < 0) {
+	} else if (end == POLL_BROKE) {
 		res->how = SPAWN_FAILED;
 		res->code = watch_errno;
 	} else if (WIFEXITED(status)) {

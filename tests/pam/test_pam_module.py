@@ -506,6 +506,24 @@ def test_module_exports_only_the_session_functions():
     assert exported == ["pam_sm_close_session", "pam_sm_open_session"]
 
 
+@pytest.mark.skipif(not shutil.which("valgrind"), reason="valgrind not installed")
+@pytest.mark.parametrize("body,options", [
+    (f"echo {URL}; echo 'h: warn' >&2; exit 5", "debug bogus"),
+    ("echo started; sleep 1000", "timeout=1"),
+])
+def test_module_is_clean_under_valgrind(work, account, body, options):
+    """No invalid access or definite leak. Valgrind has no pidfd_open, so this also runs the
+    module's fallback wait (waitid polling)."""
+    helper = write_helper(work, body)
+    svc = write_service(work, f"helper={helper} {options}")
+    p = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                        "--errors-for-leak-kinds=definite", DRIVER, work, svc, account],
+                       capture_output=True, text=True, timeout=120,
+                       env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL)
+    assert p.returncode == 1, p.stdout + p.stderr  # 1: pam_open_session failed, as intended
+    assert "ERROR: AWS keys were not set up: " in p.stdout
+
+
 # ---- the system's own PAM tools ----
 
 @root_only
