@@ -92,6 +92,10 @@ demo: deps
 	$(MAKE) all
 	/usr/bin/python3 tests/demo/demo.py
 
+# The helper's fast path and first login against the local endpoint (median of N runs).
+bench: all
+	/usr/bin/python3 tests/bench/bench_helper.py -n $(or $(N),9) -b $(B)
+
 fuzz:
 	B=$(B) tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
