@@ -281,10 +281,17 @@ def test_hanging_helper_is_killed_at_the_deadline(work, account):
 
 
 def test_helper_that_closes_its_output_but_keeps_running_is_killed(work, account):
-    s = run_helper(work, account, "exec >&- 2>&-; sleep 1000", "timeout=1")
+    s = run_helper(work, account, "sleep 1000 & echo $! $$; exec >&- 2>&-; wait",
+                   "timeout=1")
     assert s.rc == "PAM_SESSION_ERR"
     assert s.open_us < 2_000_000
-    assert not subprocess.run(["pgrep", "-f", "^sleep 1000$"], capture_output=True).stdout
+    bg, me = map(int, s.shown[0].split())
+    assert gone(me)
+    for _ in range(200):
+        if gone(bg):
+            break
+        time.sleep(0.01)
+    assert gone(bg)
 
 
 def test_leftover_background_process_is_killed_after_success(work, account):
