@@ -10,8 +10,10 @@
 #include "iam_reply.h"
 #include "validate.h"
 
-/* Pages followed by the list operations before the reply is deemed hostile. */
-#define IAM_MAX_PAGES 10
+/* Pages the list operations follow: every page but the last must bring an item, so a
+ * list of at most N items takes at most N + 1 pages; more is a server that loops. */
+#define IAM_MAX_TAG_PAGES (IAM_MAX_TAGS + 1)
+#define IAM_MAX_KEY_PAGES (IAM_MAX_KEYS + 1)
 
 /* Parameter names are string literals so that queued calls may hold them until flush. */
 /* clang-format off */
@@ -212,8 +214,9 @@ pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_ta
 	memset(&pg, 0, sizeof(pg));
 	pg.tags = tags;
 	pg.n = n_tags;
-	for (page = 0; page < IAM_MAX_PAGES; page++) {
+	for (page = 0; page < IAM_MAX_TAG_PAGES; page++) {
 		struct aws_query q = {.action = "ListUserTags"};
+		size_t before = *n_tags;
 
 		add(&q, &e, "UserName", name);
 		if (marker[0])
@@ -223,7 +226,7 @@ pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_ta
 			goto fail;
 		if (!pg.truncated)
 			return PAI_OK;
-		if (!strcmp(pg.marker, marker)) /* a server that does not move on */
+		if (*n_tags == before || !strcmp(pg.marker, marker)) /* a server that loops */
 			break;
 		memcpy(marker, pg.marker, sizeof(marker));
 	}
@@ -278,8 +281,9 @@ pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_
 	memset(&pg, 0, sizeof(pg));
 	pg.user = user;
 	pg.list = out;
-	for (page = 0; page < IAM_MAX_PAGES; page++) {
+	for (page = 0; page < IAM_MAX_KEY_PAGES; page++) {
 		struct aws_query q = {.action = "ListAccessKeys"};
+		size_t before = out->n;
 
 		add(&q, &e, "UserName", user);
 		if (marker[0])
@@ -289,7 +293,7 @@ pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_
 			goto fail;
 		if (!pg.truncated)
 			return PAI_OK;
-		if (!strcmp(pg.marker, marker))
+		if (out->n == before || !strcmp(pg.marker, marker)) /* a server that loops */
 			break;
 		memcpy(marker, pg.marker, sizeof(marker));
 	}

@@ -71,7 +71,7 @@ pai_err iam_tag_user(struct aws_client *c, const char *name, const struct iam_ta
                      size_t n_tags, struct aws_result *res);
 pai_err iam_untag_user(struct aws_client *c, const char *name, const char *const *keys,
                        size_t n_keys, struct aws_result *res);
-/* Every page; at most IAM_MAX_TAGS. */
+/* Every page; at most IAM_MAX_TAGS. Synchronous only: res must be NULL. */
 pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_tag *tags,
                            size_t *n_tags, struct aws_result *res);
 pai_err iam_add_user_to_group(struct aws_client *c, const char *user, const char *group,
