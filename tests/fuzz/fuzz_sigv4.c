@@ -79,10 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct aws_creds creds = {key_id, secret, NULL, NULL};
 	struct sigv4_rawreq raw;
 	struct buf creq, a1, a2;
-	char date[SIGV4_DATE_LEN + 1];
 
 	/* The date checker sees the first bytes as a candidate date. */
 	if (size >= SIGV4_DATE_LEN) {
+		char date[SIGV4_DATE_LEN + 1];
+
 		memcpy(date, data, SIGV4_DATE_LEN);
 		date[SIGV4_DATE_LEN] = '\0';
 		(void)sigv4_check_date(date);
