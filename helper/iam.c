@@ -293,7 +293,7 @@ pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_
 			goto fail;
 		if (!pg.truncated)
 			return PAI_OK;
-		if (out->n == before || !strcmp(pg.marker, marker)) /* a server that loops */
+		if (pg.list->n == before || !strcmp(pg.marker, marker)) /* a server that loops */
 			break;
 		memcpy(marker, pg.marker, sizeof(marker));
 	}
