@@ -1,6 +1,13 @@
-/* spawn.c — fork, sanitise, become the user, execve the helper; read its output against a
- * deadline; kill and reap. The Linux-PAM helper pattern (pam_mkhomedir, unix_chkpwd), with a
- * deadline, since a login must never wait on the network. */
+/* spawn.c — start a child, sanitise it, become the user, execve the helper; read its output
+ * against a deadline; kill and reap. The Linux-PAM helper pattern (pam_mkhomedir, unix_chkpwd),
+ * with a deadline, since a login must never wait on the network.
+ *
+ * The child is started the way posix_spawn does it: clone(CLONE_VM | CLONE_VFORK) on a stack
+ * of its own. Copying the page tables of a large login process (sshd with OpenSSL) costs more
+ * than everything else here together, and the application's pthread_atfork handlers do not
+ * run. The price: until execve the child shares the parent's memory, so it makes system calls
+ * only, writes nothing but its own stack, and changes identity with raw system calls (glibc's
+ * set*id wrappers would signal the parent's threads to change theirs too). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +17,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,8 +32,21 @@
 #define SLICE_BYTES      (64 * 1024)  /* read per wakeup before looking at the clock again */
 #define DRAIN_BYTES      (256 * 1024) /* read after the helper exited: what it wrote last */
 #define NO_PIDFD_POLL_MS 20           /* exit check interval when the kernel has no pidfd_open */
+#define CHILD_STACK      (128 * 1024) /* the child's stack until execve; lowest page a guard */
+#define GUARD_PAGE       4096
 
-/* ---- the child: from fork to execve only async-signal-safe calls, no allocation ---- */
+/* 32-bit ABIs keep 16-bit ids on the historic numbers and full ones on the *32 calls. */
+#ifdef SYS_setresuid32
+#define NR_SETGROUPS SYS_setgroups32
+#define NR_SETRESGID SYS_setresgid32
+#define NR_SETRESUID SYS_setresuid32
+#else
+#define NR_SETGROUPS SYS_setgroups
+#define NR_SETRESGID SYS_setresgid
+#define NR_SETRESUID SYS_setresuid
+#endif
+
+/* ---- the child: until execve only system calls, no allocation, no shared state ---- */
 
 static void child_write(const char *s)
 {
@@ -109,23 +131,25 @@ static int child_close_from_3(long open_max)
 	return 0;
 }
 
-/* setgroups, setresgid, setresuid, each checked, then proof that root cannot come back. */
+/* setgroups, setresgid, setresuid, each checked, then proof that root cannot come back.
+ * Raw system calls: they change this task's credentials and nobody else's. */
 static void child_become_user(const struct spawn_req *r)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 
-	if (setgroups(r->ngroups, r->groups) != 0)
+	if (syscall(NR_SETGROUPS, r->ngroups, r->groups) != 0)
 		child_fail(1, "cannot set the user's groups");
-	if (setresgid(r->gid, r->gid, r->gid) != 0)
+	if (syscall(NR_SETRESGID, r->gid, r->gid, r->gid) != 0)
 		child_fail(1, "cannot set the user's group id");
-	if (setresuid(r->uid, r->uid, r->uid) != 0)
+	if (syscall(NR_SETRESUID, r->uid, r->uid, r->uid) != 0)
 		child_fail(1, "cannot set the user's id");
 	if (getresuid(&ru, &eu, &su) != 0 || ru != r->uid || eu != r->uid || su != r->uid)
 		child_fail(1, "user id did not change");
 	if (getresgid(&rg, &eg, &sg) != 0 || rg != r->gid || eg != r->gid || sg != r->gid)
 		child_fail(1, "group id did not change");
-	if (r->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+	if (r->uid != 0 && (syscall(NR_SETRESUID, 0, 0, 0) == 0 ||
+	                    syscall(NR_SETRESUID, (uid_t)-1, 0, (uid_t)-1) == 0))
 		child_fail(1, "root privileges could be regained");
 }
 
@@ -174,7 +198,43 @@ static __attribute__((noreturn)) void child_run(const struct spawn_req *r, int o
 	                                : "cannot execute the helper");
 }
 
+struct child_args {
+	const struct spawn_req *req;
+	int out_w, err_w;
+	long open_max;
+};
+
+static int child_main(void *p)
+{
+	const struct child_args *a = p;
+
+	child_run(a->req, a->out_w, a->err_w, a->open_max);
+}
+
 /* ---- the parent ---- */
+
+/* Starts child_main on its own stack; returns when it has called execve or exited. */
+static pid_t start_child(struct child_args *args)
+{
+	char *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+	int saved;
+
+	if (stack == MAP_FAILED)
+		return -1;
+	if (mprotect(stack, GUARD_PAGE, PROT_NONE) != 0) {
+		saved = errno;
+		munmap(stack, CHILD_STACK);
+		errno = saved;
+		return -1;
+	}
+	pid = clone(child_main, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, args);
+	saved = errno;
+	munmap(stack, CHILD_STACK); /* CLONE_VFORK: the child is done with it */
+	errno = saved;
+	return pid;
+}
 
 static int64_t now_ms(void)
 {
@@ -343,6 +403,7 @@ void spawn_run(const struct spawn_req *req, struct spawn_result *res)
 	int out[2] = {-1, -1}, err[2] = {-1, -1};
 	struct sigaction dfl, old_chld;
 	sigset_t all, old_mask;
+	struct child_args args;
 	int chld_saved = 0;
 	long open_max = sysconf(_SC_OPEN_MAX);
 	pid_t pid;
@@ -369,13 +430,13 @@ void spawn_run(const struct spawn_req *req, struct spawn_result *res)
 	}
 	chld_saved = 1;
 
-	/* Every signal blocked across fork, so none of the application's handlers runs in the
-	 * child before the child resets them. */
+	/* Every signal blocked across the start, so none of the application's handlers runs in
+	 * the child (on the parent's memory) before the child resets them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old_mask);
-	pid = fork();
-	if (pid == 0)
-		child_run(req, out[1], err[1], open_max);
+	args =
+	    (struct child_args){.req = req, .out_w = out[1], .err_w = err[1], .open_max = open_max};
+	pid = start_child(&args);
 	res->code = errno;
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (pid < 0)

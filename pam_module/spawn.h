@@ -19,7 +19,7 @@ struct spawn_req {
 	gid_t gid;
 	const gid_t *groups; /* supplementary groups, as initgroups would set them */
 	size_t ngroups;
-	unsigned timeout_ms; /* from fork to the child's exit */
+	unsigned timeout_ms; /* from the start of the child to its exit */
 };
 
 enum spawn_how {
