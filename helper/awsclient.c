@@ -6,27 +6,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "buf.h"
 #include "endpoints.h"
+#include "awsquery.h"
+#include "awsretry.h"
 #include "http.h"
 #include "sigv4.h"
 #include "xmlreply.h"
 
-#define DEFAULT_DEADLINE_MS 8000
+#define DEFAULT_DEADLINE_MS  8000
 #define DEFAULT_MAX_ATTEMPTS 3
-#define MAX_ATTEMPTS_BOUND 10
-#define MAX_BODY_BYTES (256u * 1024u)
-#define MAX_QUEUE 64
-#define MAX_BACKOFF_S 20
+#define MAX_ATTEMPTS_BOUND   10
+#define MAX_BODY_BYTES       (256u * 1024u)
+#define MAX_QUEUE            64
 /* Standard mode's retry quota: a run cannot turn an outage into a retry storm. */
-#define RETRY_QUOTA 500
-#define RETRY_COST 5
+#define RETRY_QUOTA        500
+#define RETRY_COST         5
 #define RETRY_COST_TIMEOUT 10
 #define NO_RETRY_INCREMENT 1
-#define FORM_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+#define FORM_CONTENT_TYPE  "application/x-www-form-urlencoded; charset=utf-8"
 
 /* One call, queued or running, with its own retry state. */
 struct aws_pending {
@@ -91,113 +91,9 @@ pai_err aws_query_add(struct aws_query *q, const char *name, const char *value)
 	return PAI_OK;
 }
 
-/* Percent-encodes s with RFC 3986's unreserved set, as SigV4 and the Query API expect. */
-static pai_err form_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char esc[3] = { '%', 0, 0 };
-	unsigned char ch;
-	pai_err e;
-
-	while (*s) {
-		size_t run = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
-		if (run) {
-			e = buf_append(b, s, run);
-			if (e)
-				return e;
-			s += run;
-			continue;
-		}
-		ch = (unsigned char)*s++;
-		esc[1] = hex[ch >> 4];
-		esc[2] = hex[ch & 15];
-		e = buf_append(b, esc, 3);
-		if (e)
-			return e;
-	}
-	return PAI_OK;
-}
-
-/* Action, Version, then the parameters in the caller's order. */
-static pai_err build_body(enum aws_service s, const struct aws_query *q, struct buf *b)
-{
-	pai_err e;
-	size_t i;
-
-	if (!q || !q->action || !q->action[0] || q->n > AWS_QUERY_MAX_PARAMS)
-		return PAI_ERR_INVALID;
-	e = buf_append_str(b, "Action=");
-	if (!e)
-		e = form_encode(b, q->action);
-	if (!e)
-		e = buf_appendf(b, "&Version=%s", endpoints_api_version(s));
-	for (i = 0; !e && i < q->n; i++) {
-		if (!q->p[i].name || !q->p[i].name[0] || !q->p[i].value)
-			return PAI_ERR_INVALID;
-		e = buf_append_str(b, "&");
-		if (!e)
-			e = form_encode(b, q->p[i].name);
-		if (!e)
-			e = buf_append_str(b, "=");
-		if (!e)
-			e = form_encode(b, q->p[i].value);
-	}
-	return e;
-}
-
-static bool in_list(const char *code, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(code, *list) == 0)
-			return true;
-	return false;
-}
-
-/* botocore's standard-mode throttling codes, minus LimitExceeded* (an IAM quota). */
-static const char *const throttle_codes[] = {
-	"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-	"TooManyRequestsException", "ProvisionedThroughputExceededException",
-	"TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-	"RequestThrottled", "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", NULL,
-};
-static const char *const transient_codes[] = {
-	"RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-	"ServiceUnavailable", NULL,
-};
-static const char *const denied_codes[] = {
-	"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-	"IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken",
-	"ExpiredTokenException", "UnrecognizedClientException", "InvalidAccessKeyId",
-	"AuthFailure", "UnauthorizedOperation", "RequestExpired", "OptInRequired", NULL,
-};
-
-/* True for an error standard mode retries: throttling, transient 5xx, or code. */
-static bool retryable_error(const char *code, long http_status)
-{
-	if (strcmp(code, "LimitExceeded") == 0)
-		return false;
-	if (in_list(code, throttle_codes) || in_list(code, transient_codes))
-		return true;
-	return http_status == 429 || http_status == 500 || http_status == 502 ||
-	       http_status == 503 || http_status == 504;
-}
-
-static pai_err map_code(const char *code)
-{
-	if (strcmp(code, "NoSuchEntity") == 0)
-		return PAI_ERR_NOT_FOUND;
-	if (strcmp(code, "EntityAlreadyExists") == 0)
-		return PAI_ERR_EXISTS;
-	if (strcmp(code, "LimitExceeded") == 0)
-		return PAI_ERR_LIMIT;
-	if (in_list(code, denied_codes))
-		return PAI_ERR_DENIED;
-	return PAI_ERR_AWS;
-}
-
 /* Reads one attempt's outcome into err; *retry says whether standard mode tries again. */
 static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *out,
-			struct aws_error *err, bool *retry)
+                        struct aws_error *err, bool *retry)
 {
 	struct xml_reply *r = NULL;
 	bool ok2xx = hr->status >= 200 && hr->status < 300;
@@ -212,19 +108,19 @@ static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *ou
 	}
 	e = xml_reply_parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
 	if (e) {
-		*retry = !ok2xx && retryable_error("", hr->status);
+		*retry = !ok2xx && aws_retryable("", hr->status);
 		snprintf(err->message, sizeof(err->message), "HTTP %ld with %s", hr->status,
-			 e == PAI_ERR_TOOBIG ? "a reply over the size limit"
-					     : "an unreadable XML reply");
+		         e == PAI_ERR_TOOBIG ? "a reply over the size limit"
+		                             : "an unreadable XML reply");
 		return ok2xx ? e : PAI_ERR_AWS;
 	}
 	if (xml_reply_error(r, err) || !ok2xx) {
 		err->http_status = hr->status;
 		if (!err->code[0] && !err->message[0])
 			snprintf(err->message, sizeof(err->message),
-				 "HTTP %ld without an AWS error code", hr->status);
-		*retry = retryable_error(err->code, hr->status);
-		e = err->code[0] ? map_code(err->code) : PAI_ERR_AWS;
+			         "HTTP %ld without an AWS error code", hr->status);
+		*retry = aws_retryable(err->code, hr->status);
+		e = err->code[0] ? aws_error_status(err->code) : PAI_ERR_AWS;
 		goto out;
 	}
 	e = parse ? parse(r, out) : PAI_OK;
@@ -233,19 +129,6 @@ static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *ou
 out:
 	xml_reply_free(r);
 	return e;
-}
-
-/* Up to random(0,1) * min(2^(attempt-1), 20) seconds, drawn from the kernel's CSPRNG. */
-static long backoff_ms(int attempt)
-{
-	long cap_ms = 1000L << (attempt - 1 < 5 ? attempt - 1 : 5);
-	unsigned int r;
-
-	if (cap_ms > MAX_BACKOFF_S * 1000L)
-		cap_ms = MAX_BACKOFF_S * 1000L;
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return cap_ms / 2;
-	return (long)((double)r / 4294967296.0 * (double)cap_ms);
 }
 
 long aws_client_remaining_ms(const struct aws_client *c)
@@ -258,7 +141,7 @@ long aws_client_remaining_ms(const struct aws_client *c)
 /* Decides what follows one attempt: done (status and err filled) or a retry at next_at. */
 static void after_attempt(struct aws_client *c, struct aws_pending *p, struct http_result *hr)
 {
-	struct aws_error err = { 0 };
+	struct aws_error err = {0};
 	long delay, left;
 	int cost;
 	bool retry;
@@ -285,7 +168,7 @@ static void after_attempt(struct aws_client *c, struct aws_pending *p, struct ht
 		return;
 	}
 	cost = e == PAI_ERR_TIMEOUT ? RETRY_COST_TIMEOUT : RETRY_COST;
-	delay = backoff_ms(p->attempts);
+	delay = aws_backoff_ms(p->attempts, aws_random32());
 	/* Never sleep into the deadline: report the last error instead. */
 	if (cost > c->retry_quota || delay >= left) {
 		p->finished = true;
@@ -313,11 +196,11 @@ static void headers_free(struct attempt_headers *h)
 }
 
 static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
-			    struct attempt_headers *ah)
+                            struct attempt_headers *ah)
 {
 	const struct http_url *u = &c->url[p->svc];
 	struct sigv4_header sh[4];
-	struct sigv4_request sr = { 0 };
+	struct sigv4_request sr = {0};
 	char amz_date[SIGV4_DATE_LEN + 1];
 	size_t n = 0;
 	pai_err e;
@@ -327,11 +210,11 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 	e = sigv4_amz_date(time(NULL), amz_date);
 	if (e)
 		return e;
-	sh[n++] = (struct sigv4_header){ "Host", u->host };
-	sh[n++] = (struct sigv4_header){ "Content-Type", FORM_CONTENT_TYPE };
-	sh[n++] = (struct sigv4_header){ "X-Amz-Date", amz_date };
+	sh[n++] = (struct sigv4_header){"Host", u->host};
+	sh[n++] = (struct sigv4_header){"Content-Type", FORM_CONTENT_TYPE};
+	sh[n++] = (struct sigv4_header){"X-Amz-Date", amz_date};
 	if (c->creds.session_token)
-		sh[n++] = (struct sigv4_header){ "X-Amz-Security-Token", c->creds.session_token };
+		sh[n++] = (struct sigv4_header){"X-Amz-Security-Token", c->creds.session_token};
 	sr.method = "POST";
 	sr.path = u->path;
 	sr.query = "";
@@ -342,7 +225,7 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 	e = buf_append_str(&ah->auth, "Authorization: ");
 	if (!e)
 		e = sigv4_authorization(&sr, &c->creds, amz_date, endpoints_region(c->part, p->svc),
-					endpoints_service_name(p->svc), &ah->auth);
+		                        endpoints_service_name(p->svc), &ah->auth);
 	if (!e && c->creds.session_token)
 		e = buf_appendf(&ah->token, "X-Amz-Security-Token: %s", c->creds.session_token);
 	if (e)
@@ -365,8 +248,8 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 
 /* Starts one attempt: synchronously on the client's reused handle when x is NULL, else on
  * slot x. Returns the result to evaluate now (sync, or a start that failed), else NULL. */
-static struct http_result *attempt(struct aws_client *c, struct aws_pending *p,
-				   struct http_xfer *x, struct http_result *local)
+static struct http_result *attempt(struct aws_client *c, struct aws_pending *p, struct http_xfer *x,
+                                   struct http_result *local)
 {
 	struct attempt_headers ah;
 	struct http_result *hr = NULL;
@@ -380,7 +263,7 @@ static struct http_result *attempt(struct aws_client *c, struct aws_pending *p,
 		memset(local, 0, sizeof(*local));
 		local->err = e;
 		snprintf(local->detail, sizeof(local->detail), "cannot sign the request: %s",
-			 pai_strerror(e));
+		         pai_strerror(e));
 		hr = local;
 	} else if (!x) {
 		http_perform(c->http, &ah.rq, aws_client_remaining_ms(c), &hr);
@@ -401,11 +284,11 @@ static void pending_free(struct aws_pending *p)
 }
 
 pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
-		       const struct aws_creds *creds)
+                       const struct aws_creds *creds)
 {
-	static const struct aws_client_opts defaults = { 0 };
+	static const struct aws_client_opts defaults = {0};
 	struct aws_client *c;
-	struct http_opts ho = { 0 };
+	struct http_opts ho = {0};
 	const char *url;
 	pai_err e;
 	int s;
@@ -490,7 +373,7 @@ long aws_client_connects(const struct aws_client *c)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
@@ -507,7 +390,7 @@ static pai_err call_now(struct aws_client *c, struct aws_pending *p)
 			p->status = PAI_ERR_TIMEOUT;
 			if (!p->err.message[0])
 				copy_text(p->err.message, sizeof(p->err.message),
-					  "deadline passed before the call");
+				          "deadline passed before the call");
 			break;
 		}
 		wait = p->next_at - now_ms();
@@ -523,7 +406,7 @@ static pai_err call_now(struct aws_client *c, struct aws_pending *p)
 }
 
 pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_query *q,
-		 aws_reply_parser parse, void *out, struct aws_result *res)
+                 aws_reply_parser parse, void *out, struct aws_result *res)
 {
 	struct aws_pending *p;
 	pai_err e;
@@ -541,7 +424,7 @@ pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_quer
 	p->res = res;
 	buf_init(&p->body, MAX_BODY_BYTES);
 	/* Built now, so the caller's query struct need not outlive a queued call. */
-	e = build_body(s, q, &p->body);
+	e = aws_query_body(s, q, &p->body);
 	if (e) {
 		pending_free(p);
 		if (!res) {

@@ -5,12 +5,11 @@
 #include <string.h>
 
 static const struct aws_partition partitions[] = {
-	{ "aws", "https://iam.amazonaws.com/", "us-east-1", "https://sts.amazonaws.com/",
-	  "us-east-1" },
-	{ "aws-cn", "https://iam.cn-north-1.amazonaws.com.cn/", "cn-north-1",
-	  "https://sts.cn-north-1.amazonaws.com.cn/", "cn-north-1" },
-	{ "aws-us-gov", "https://iam.us-gov.amazonaws.com/", "us-gov-west-1",
-	  "https://sts.us-gov-west-1.amazonaws.com/", "us-gov-west-1" },
+    {"aws", "https://iam.amazonaws.com/", "us-east-1", "https://sts.amazonaws.com/", "us-east-1"},
+    {"aws-cn", "https://iam.cn-north-1.amazonaws.com.cn/", "cn-north-1",
+     "https://sts.cn-north-1.amazonaws.com.cn/", "cn-north-1"},
+    {"aws-us-gov", "https://iam.us-gov.amazonaws.com/", "us-gov-west-1",
+     "https://sts.us-gov-west-1.amazonaws.com/", "us-gov-west-1"},
 };
 
 const struct aws_partition *endpoints_partition(const char *name)

@@ -16,15 +16,15 @@
 #endif
 
 /* A reply slower than this over this many seconds is dead; the deadline bounds it anyway. */
-#define LOW_SPEED_BYTES 64
+#define LOW_SPEED_BYTES   64
 #define LOW_SPEED_SECONDS 5
 /* Response headers beyond this are hostile; libcurl's own per-header cap is larger. */
-#define MAX_HEADER_BYTES (64u * 1024u)
+#define MAX_HEADER_BYTES     (64u * 1024u)
 #define MAX_HOST_CONNECTIONS 4
-#define RUN_SLICE_MS 1000
+#define RUN_SLICE_MS         1000
 
 struct http_xfer {
-	struct http *h; /* NULL for the one-shot IMDS handle */
+	struct http *h;         /* NULL for the one-shot IMDS handle */
 	struct http_xfer *next; /* h's list of slots */
 	CURL *easy;
 	struct curl_slist *hdrs;
@@ -114,7 +114,8 @@ static bool path_chars_ok(const char *s)
 	size_t n = strlen(s);
 
 	return n >= 1 && n < HTTP_MAX_PATH && s[0] == '/' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") == n;
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") ==
+	           n;
 }
 
 static bool has_part(CURLU *u, CURLUPart part)
@@ -328,7 +329,7 @@ static void fail_start(struct http_xfer *x, pai_err e, const char *why)
 
 /* Sets the per-request options; headers are copied into x->hdrs. */
 static pai_err prepare(struct http_xfer *x, const struct http_request *rq, long timeout_ms,
-		       const struct http_url *u)
+                       const struct http_url *u)
 {
 	CURL *c = x->easy;
 	const char *method = rq->method ? rq->method : "POST";
@@ -358,11 +359,10 @@ static pai_err prepare(struct http_xfer *x, const struct http_request *rq, long 
 	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
 		ok &= curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				       (curl_off_t)(rq->body ? rq->body_len : 0)) == CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "") ==
-		      CURLE_OK;
+		                       (curl_off_t)(rq->body ? rq->body_len : 0)) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "") == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
-				       strcmp(method, "PUT") == 0 ? "PUT" : NULL) == CURLE_OK;
+		                       strcmp(method, "PUT") == 0 ? "PUT" : NULL) == CURLE_OK;
 	} else {
 		return PAI_ERR_INVALID;
 	}
@@ -381,10 +381,8 @@ static bool retryable_code(CURLcode cc)
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_OPERATION_TIMEDOUT:
-		return true;
-	default:
-		return false;
+	case CURLE_OPERATION_TIMEDOUT: return true;
+	default: return false;
 	}
 }
 
@@ -409,7 +407,7 @@ static void finish(struct http_xfer *x, CURLcode cc)
 	if (x->write_err || cc == CURLE_FILESIZE_EXCEEDED) {
 		x->res.err = x->write_err ? x->write_err : PAI_ERR_TOOBIG;
 		set_detail(x, x->res.err == PAI_ERR_TOOBIG ? "reply over the size limit"
-							   : "out of memory");
+		                                           : "out of memory");
 		return;
 	}
 	x->res.err = cc == CURLE_OPERATION_TIMEDOUT ? PAI_ERR_TIMEOUT : PAI_ERR_NETWORK;
@@ -430,7 +428,7 @@ pai_err http_new(struct http **out, const struct http_opts *o)
 	if (!h)
 		return PAI_ERR_NOMEM;
 	h->connect_timeout_ms =
-		o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
+	    o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
 	h->max_reply = o && o->max_reply_bytes ? o->max_reply_bytes : HTTP_DEFAULT_MAX_REPLY;
 	h->multi = curl_multi_init();
 	if (!h->multi) {
@@ -514,8 +512,9 @@ pai_err http_xfer_start(struct http_xfer *x, const struct http_request *rq, long
 	}
 	e = http_check_url(rq->url, &u);
 	if (e) {
-		fail_start(x, e, e == PAI_ERR_REFUSED ? "plain http to a non-loopback host"
-						      : "malformed URL");
+		fail_start(x, e,
+		           e == PAI_ERR_REFUSED ? "plain http to a non-loopback host"
+		                                : "malformed URL");
 		return e;
 	}
 	e = prepare(x, rq, timeout_ms, &u);
@@ -597,7 +596,7 @@ pai_err http_run(struct http *h, long wait_ms)
 }
 
 pai_err http_perform(struct http *h, const struct http_request *rq, long timeout_ms,
-		     struct http_result **res)
+                     struct http_result **res)
 {
 	struct http_xfer *x = h->sync;
 	long stop;
@@ -626,7 +625,7 @@ pai_err http_perform(struct http *h, const struct http_request *rq, long timeout
 }
 
 pai_err http_imds(const struct http_request *rq, long connect_timeout_ms, long timeout_ms,
-		  size_t max_reply, struct http_result *res)
+                  size_t max_reply, struct http_result *res)
 {
 	struct http_xfer *x = NULL;
 	struct http_url u;
@@ -639,8 +638,8 @@ pai_err http_imds(const struct http_request *rq, long connect_timeout_ms, long t
 	e = url_split(rq->url, &u, true);
 	if (e) {
 		snprintf(res->detail, sizeof(res->detail), "%s",
-			 e == PAI_ERR_REFUSED ? "not an instance metadata address"
-					      : "malformed URL");
+		         e == PAI_ERR_REFUSED ? "not an instance metadata address"
+		                              : "malformed URL");
 		return res->err = e;
 	}
 	e = global_init();

@@ -11,14 +11,14 @@
 #include "err.h"
 #include "buf.h"
 
-#define HTTP_MAX_HEADERS 16
-#define HTTP_MAX_HOST 256
-#define HTTP_MAX_PATH 256
-#define HTTP_MAX_URL 1024
+#define HTTP_MAX_HEADERS        16
+#define HTTP_MAX_HOST           256
+#define HTTP_MAX_PATH           256
+#define HTTP_MAX_URL            1024
 #define HTTP_DEFAULT_CONNECT_MS 2000
-#define HTTP_DEFAULT_MAX_REPLY (1024u * 1024u)
-#define HTTP_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define HTTP_CA_PATH "/etc/ssl/certs"
+#define HTTP_DEFAULT_MAX_REPLY  (1024u * 1024u)
+#define HTTP_CA_FILE            "/etc/ssl/certs/ca-certificates.crt"
+#define HTTP_CA_PATH            "/etc/ssl/certs"
 
 struct http;      /* a run's multi handle, connection cache and synchronous transfer */
 struct http_xfer; /* a reusable transfer slot (one easy handle) */
@@ -47,8 +47,8 @@ struct http_request {
 
 struct http_result {
 	pai_err err;      /* PAI_OK when a complete HTTP reply arrived, whatever its status;
-			   * PAI_ERR_TIMEOUT, PAI_ERR_NETWORK, PAI_ERR_TOOBIG, PAI_ERR_REFUSED,
-			   * PAI_ERR_NOMEM otherwise */
+	                   * PAI_ERR_TIMEOUT, PAI_ERR_NETWORK, PAI_ERR_TOOBIG, PAI_ERR_REFUSED,
+	                   * PAI_ERR_NOMEM otherwise */
 	bool retryable;   /* a connection-level failure worth another attempt */
 	long status;      /* HTTP status; 0 when none arrived */
 	long connects;    /* new connections this transfer opened */
@@ -72,7 +72,7 @@ long http_connects(const struct http *h);
 /* Runs rq to completion on h's one reused easy handle, within timeout_ms. Returns the
  * result's err; *res stays valid (and its body unwiped) until the next http_perform. */
 pai_err http_perform(struct http *h, const struct http_request *rq, long timeout_ms,
-		     struct http_result **res);
+                     struct http_result **res);
 
 /* Concurrent transfers: create slots, start them, drive them with http_run until each one
  * reports done. A slot may be started again once done; it reuses its easy handle. */
@@ -91,6 +91,6 @@ pai_err http_run(struct http *h, long wait_ms);
  * lockdown as AWS calls, its own short-lived handle, reply capped at max_reply bytes.
  * res->body must be freed with buf_free. */
 pai_err http_imds(const struct http_request *rq, long connect_timeout_ms, long timeout_ms,
-		  size_t max_reply, struct http_result *res);
+                  size_t max_reply, struct http_result *res);
 
 #endif

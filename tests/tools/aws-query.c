@@ -23,7 +23,7 @@
 #include "credfile.h"
 #include "xmlreply.h"
 
-#define MAX_GETS 8
+#define MAX_GETS  8
 #define MAX_CALLS 64
 #define VALUE_MAX 2048
 
@@ -37,9 +37,8 @@ struct gets {
 static const char *status_name(pai_err e)
 {
 	static const char *const names[] = {
-		"OK",	  "NOMEM",     "INVALID", "TOOBIG", "NETWORK", "TIMEOUT",
-		"REPLY",  "AWS",       "NOT_FOUND", "EXISTS", "LIMIT", "DENIED",
-		"CONFIG", "FILE",      "REFUSED", "CRYPTO",
+	    "OK",        "NOMEM",  "INVALID", "TOOBIG", "NETWORK", "TIMEOUT", "REPLY",   "AWS",
+	    "NOT_FOUND", "EXISTS", "LIMIT",   "DENIED", "CONFIG",  "FILE",    "REFUSED", "CRYPTO",
 	};
 
 	if ((size_t)e < sizeof(names) / sizeof(names[0]))
@@ -88,12 +87,12 @@ static pai_err load_creds(const char *path, const char *profile, struct aws_cred
 	if (n < 0)
 		goto out;
 	e = credfile_parse(b.data ? b.data : "", b.len, CREDFILE_CREDENTIALS, &cf, err,
-			   sizeof(err));
+	                   sizeof(err));
 	if (!e)
 		e = credfile_get_creds(cf, profile, c);
 	if (e)
 		fprintf(stderr, "aws-query: %s: profile %s: %s %s\n", path, profile,
-			pai_strerror(e), err);
+		        pai_strerror(e), err);
 out:
 	secret_wipe(chunk, sizeof(chunk));
 	close(fd);
@@ -103,7 +102,7 @@ out:
 }
 
 static void print_result(size_t i, pai_err st, const struct aws_error *err, int attempts,
-			 const struct gets *g)
+                         const struct gets *g)
 {
 	size_t k;
 
@@ -120,9 +119,9 @@ static void print_result(size_t i, pai_err st, const struct aws_error *err, int 
 static int usage(void)
 {
 	fprintf(stderr, "usage: aws-query --endpoint URL [--service iam|sts] --credentials-file F "
-			"[--profile P] [--partition P] [--deadline-ms N] [--connect-timeout-ms N] "
-			"[--max-attempts N] [--max-reply N] [--repeat N] [--concurrent N] "
-			"[--get PATH]... Action [Name=Value]...\n");
+	                "[--profile P] [--partition P] [--deadline-ms N] [--connect-timeout-ms N] "
+	                "[--max-attempts N] [--max-reply N] [--repeat N] [--concurrent N] "
+	                "[--get PATH]... Action [Name=Value]...\n");
 	return 2;
 }
 
@@ -141,8 +140,8 @@ static bool num_arg(const char *s, long lo, long hi, long *out)
 
 int main(int argc, char **argv)
 {
-	struct aws_client_opts o = { 0 };
-	struct aws_creds creds = { 0 };
+	struct aws_client_opts o = {0};
+	struct aws_creds creds = {0};
 	struct aws_client *c = NULL;
 	static struct aws_query q;
 	static struct gets g[MAX_CALLS];
@@ -218,7 +217,8 @@ int main(int argc, char **argv)
 	if (e) {
 		printf("call=0 status=%s attempts=0 http=0 code= message=client: %s\n",
 		       status_name(e), pai_strerror(e));
-		printf("summary calls=1 ok=0 attempts=0 connects=0 wall_ms=%ld\n", now_ms() - start);
+		printf("summary calls=1 ok=0 attempts=0 connects=0 wall_ms=%ld\n",
+		       now_ms() - start);
 		return 1;
 	}
 	if (concurrent) {
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 
 			e = aws_call(c, svc, &q, read_gets, &g[0], NULL);
 			print_result(i, e, aws_client_last_error(c),
-				     (int)(aws_client_attempts(c) - before), &g[0]);
+			             (int)(aws_client_attempts(c) - before), &g[0]);
 			ok += e == PAI_OK;
 		}
 	}
