@@ -4,7 +4,10 @@
  * Every header the caller passes is signed, so pass exactly the headers that will be sent
  * (host and x-amz-date at least; x-amz-security-token when the credentials carry a session
  * token). Values are signed as AWS canonicalises them: trimmed, internal runs of blanks
- * collapsed to one space, duplicate names joined with ',' in the order given. */
+ * collapsed to one space, duplicate names joined with ',' in the order given. Leave out
+ * headers a proxy or libcurl may add or rewrite (User-Agent, Expect, Transfer-Encoding).
+ * sigv4_authorization refuses a request without exactly one host and one x-amz-date equal
+ * to amz_date, since AWS would refuse it. */
 #ifndef PAI_SIGV4_H
 #define PAI_SIGV4_H
 
