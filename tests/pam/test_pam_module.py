@@ -361,8 +361,8 @@ print('ARGV', ' '.join(sys.argv[1:]) or '-')
                                                             str(int(signal.SIGXFSZ)))
 
 
-def probe(work, account, options="", **kw):
-    s = run_helper(work, account, PROBE, options, interp="/usr/bin/python3 -I", **kw)
+def probe(work, account, options="", *flags, **kw):
+    s = run_helper(work, account, PROBE, options, *flags, interp="/usr/bin/python3 -I", **kw)
     assert s.rc == "PAM_SUCCESS", s.out
     return {l.split(" ", 1)[0]: l.split(" ", 1)[1] for l in s.shown}, s
 
@@ -423,6 +423,16 @@ def test_as_root_the_helper_runs_as_the_user_with_their_groups(work, account):
     assert p["ID"] == f"{pw.pw_uid} {pw.pw_uid} {pw.pw_gid} {pw.pw_gid} {groups}"
     assert len(groups.split(",")) >= 2, "the account has a supplementary group"
     assert str(grp.getgrnam(f"pai-g{account[5:]}").gr_gid) in groups.split(",")
+
+
+@root_only
+def test_threaded_application_keeps_its_credentials(work, account):
+    """The child shares the login process's memory until execve and switches identity there;
+    no thread of the login process may end up with changed credentials."""
+    pw = pwd.getpwnam(account)
+    p, s = probe(work, account, "", "--thread")
+    assert p["ID"].split()[:2] == [str(pw.pw_uid), str(pw.pw_uid)]
+    assert s.field("THREADS") == "main=0 other=0"
 
 
 @root_only

@@ -3,18 +3,24 @@
  * a module sends as "SYSLOG: LEVEL ..." (syslog is caught in this process, so tests need no
  * daemon), then "pam_open_session: PAM_NAME".
  *
- * usage: pam-session [--silent] [--time] [--sigchld=count|ignore] CONFDIR SERVICE USER
+ * usage: pam-session [--silent] [--time] [--sigchld=count|ignore] [--thread] CONFDIR SERVICE
+ *        USER
  *   --silent   pass PAM_SILENT to pam_open_session
  *   --time     print "open_session_us: N", the wall time of pam_open_session
  *   --sigchld  install a counting SIGCHLD handler (or SIG_IGN) first, then print how many
  *              SIGCHLD the application saw and whether disposition and mask came back intact
+ *   --thread   run a second thread across pam_open_session, then print both threads'
+ *              effective uids ("THREADS: main=N other=N"): a module must not change them
  * Exit status: 0 when pam_open_session returned PAM_SUCCESS, 1 otherwise, 2 on usage errors. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <security/pam_appl.h>
 
 /* libpam logs through these (__syslog_chk under _FORTIFY_SOURCE). Defined here, they take
@@ -122,6 +128,33 @@ static int same_mask(const sigset_t *a, const sigset_t *b)
 	return 1;
 }
 
+/* The second thread: waits for a byte, answers with its own effective uid (per thread on
+ * Linux, hence the raw system call). */
+static int to_thread[2], from_thread[2];
+
+static void *thread_main(void *arg)
+{
+	char c;
+	long euid;
+
+	(void)arg;
+	if (read(to_thread[0], &c, 1) != 1)
+		return NULL;
+	euid = syscall(SYS_geteuid);
+	if (write(from_thread[1], &euid, sizeof(euid)) != sizeof(euid))
+		return NULL;
+	return NULL;
+}
+
+static long other_thread_euid(void)
+{
+	long euid = -1;
+
+	if (write(to_thread[1], "?", 1) != 1 || read(from_thread[0], &euid, sizeof(euid)) < 0)
+		return -1;
+	return euid;
+}
+
 static long long elapsed_us(const struct timespec *a, const struct timespec *b)
 {
 	return (long long)(b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
@@ -135,13 +168,16 @@ int main(int argc, char **argv)
 	sigset_t mask_before, mask_after;
 	struct timespec t0, t1;
 	const char *sigchld = NULL;
-	int flags = 0, timing = 0, i, rc, close_rc;
+	pthread_t thread;
+	int flags = 0, timing = 0, threaded = 0, i, rc, close_rc;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--silent") == 0)
 			flags |= PAM_SILENT;
 		else if (strcmp(argv[i], "--time") == 0)
 			timing = 1;
+		else if (strcmp(argv[i], "--thread") == 0)
+			threaded = 1;
 		else if (strncmp(argv[i], "--sigchld=", 10) == 0)
 			sigchld = argv[i] + 10;
 		else
@@ -149,7 +185,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - i != 3 || (sigchld && strcmp(sigchld, "count") && strcmp(sigchld, "ignore"))) {
 		fprintf(stderr, "usage: pam-session [--silent] [--time] [--sigchld=count|ignore] "
-		                "CONFDIR SERVICE USER\n");
+		                "[--thread] CONFDIR SERVICE USER\n");
 		return 2;
 	}
 
@@ -160,6 +196,11 @@ int main(int argc, char **argv)
 		sigaction(SIGCHLD, &sa, NULL);
 	}
 	sigprocmask(SIG_SETMASK, NULL, &mask_before);
+	if (threaded && (pipe(to_thread) != 0 || pipe(from_thread) != 0 ||
+	                 pthread_create(&thread, NULL, thread_main, NULL) != 0)) {
+		fprintf(stderr, "pam-session: cannot start a thread\n");
+		return 2;
+	}
 
 	rc = pam_start_confdir(argv[i + 1], argv[i + 2], &conv, argv[i], &pamh);
 	if (rc != PAM_SUCCESS) {
@@ -178,6 +219,11 @@ int main(int argc, char **argv)
 		printf("SIGCHLD: %d disposition=%s mask=%s\n", (int)sigchld_seen,
 		       after.sa_handler == sa.sa_handler ? "restored" : "changed",
 		       same_mask(&mask_before, &mask_after) ? "restored" : "changed");
+	}
+	if (threaded) {
+		printf("THREADS: main=%ld other=%ld\n", (long)syscall(SYS_geteuid),
+		       other_thread_euid());
+		pthread_join(thread, NULL);
 	}
 	close_rc = pam_close_session(pamh, flags);
 	printf("pam_close_session: %s\n", pam_code_name(close_rc));
