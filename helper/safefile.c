@@ -38,6 +38,8 @@ static const char *kind_of(mode_t m)
 		return "a FIFO";
 	if (S_ISSOCK(m))
 		return "a socket";
+	if (S_ISREG(m))
+		return "a regular file";
 	if (S_ISCHR(m) || S_ISBLK(m))
 		return "a device";
 	return "not a regular file";
@@ -85,9 +87,13 @@ pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *
 	snprintf(d->path, sizeof(d->path), "%s", path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", path,
-		       errno == ELOOP ? "is a symbolic link" :
-		       errno == ENOTDIR ? "not a directory" : strerror(errno));
+		struct stat st;
+
+		if ((errno == ELOOP || errno == ENOTDIR) && lstat(path, &st) == 0)
+			seterr(err, errlen, "%s: %s, not a directory; refusing to use it", path,
+			       kind_of(st.st_mode));
+		else
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	e = check_dir(fd, uid, path, err, errlen);
