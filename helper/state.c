@@ -220,19 +220,17 @@ static pai_err set_field(struct user_state *st, const char *k, const char *v)
 	return PAI_OK; /* unknown keys: written by a newer version, ignored */
 }
 
-pai_err state_read(int dirfd, const char *login, struct user_state *st)
+pai_err state_parse(const char *data, size_t len, const char *login, struct user_state *st)
 {
 	struct buf b;
-	char path[128];
 	char *line, *save = NULL;
 	pai_err e;
 
 	memset(st, 0, sizeof(*st));
-	e = user_path(login, path, sizeof(path));
-	if (e)
-		return e;
+	if (len > STATE_MAX_BYTES || memchr(data, '\0', len))
+		return PAI_ERR_INVALID;
 	buf_init(&b, STATE_MAX_BYTES);
-	e = read_small(dirfd, path, &b);
+	e = buf_append(&b, data, len);
 	if (!e && !b.data)
 		e = PAI_ERR_INVALID; /* empty */
 	if (e)
@@ -255,6 +253,24 @@ out:
 	buf_free(&b);
 	if (e)
 		memset(st, 0, sizeof(*st));
+	return e;
+}
+
+pai_err state_read(int dirfd, const char *login, struct user_state *st)
+{
+	struct buf b;
+	char path[128];
+	pai_err e;
+
+	memset(st, 0, sizeof(*st));
+	e = user_path(login, path, sizeof(path));
+	if (e)
+		return e;
+	buf_init(&b, STATE_MAX_BYTES);
+	e = read_small(dirfd, path, &b);
+	if (!e)
+		e = state_parse(b.data ? b.data : "", b.len, login, st);
+	buf_free(&b);
 	return e;
 }
 

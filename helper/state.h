@@ -35,6 +35,9 @@ bool state_valid_login(const char *login);
 /* Reads users/<login>; PAI_ERR_NOT_FOUND when absent; PAI_ERR_FILE when it is not a regular
  * file of ours; PAI_ERR_INVALID when a value fails validation (then treat as absent). */
 pai_err state_read(int dirfd, const char *login, struct user_state *st);
+/* Parses a state file's bytes (the contents of users/<login>); every value validated, the
+ * login must match; PAI_ERR_INVALID otherwise (st zeroed). */
+pai_err state_parse(const char *data, size_t len, const char *login, struct user_state *st);
 pai_err state_write(int dirfd, const struct user_state *st);
 /* Removes users/<login>; absent is fine. */
 pai_err state_remove(int dirfd, const char *login);

@@ -1,0 +1,247 @@
+/* test_provision_parts.c — the helper's small libraries: key-ledger tags (hostile tags
+ * skipped, never trusted), state files (hostile contents refused), the state dir (ownership,
+ * lock, alias cache), sign-in URLs per partition, and scope rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ledger.h"
+#include "scope.h"
+#include "signin.h"
+#include "state.h"
+
+static void set_tag(struct iam_tag *t, const char *k, const char *v)
+{
+	snprintf(t->key, sizeof(t->key), "%s", k);
+	snprintf(t->value, sizeof(t->value), "%s", v);
+}
+
+static void ledger_reads_good_entries_and_skips_hostile_ones(void **st)
+{
+	struct iam_tag tags[9];
+	struct ledger l;
+	const struct ledger_entry *e;
+
+	(void)st;
+	set_tag(&tags[0], LEDGER_KEY_PREFIX "AKIAAAAAAAAAAAAAAAAA", "hosta 2026-01-02T03:04:05Z");
+	set_tag(&tags[1], LEDGER_KEY_PREFIX "AKIA-BAD", "hosta 2026-01-02T03:04:05Z");
+	set_tag(&tags[2], LEDGER_KEY_PREFIX "AKIABBBBBBBBBBBBBBBB", "host.b 2026-01-02T03:04:05Z");
+	set_tag(&tags[3], LEDGER_KEY_PREFIX "AKIACCCCCCCCCCCCCCCC", "hostc yesterday");
+	set_tag(&tags[4], LEDGER_KEY_PREFIX "AKIADDDDDDDDDDDDDDDD", "");
+	set_tag(&tags[5], LEDGER_KEY_PREFIX "AKIAEEEEEEEEEEEEEEEE", " 2026-01-02T03:04:05Z");
+	set_tag(&tags[6], "team", "platform");
+	set_tag(&tags[7], LEDGER_OWNER_KEY, "false");
+	set_tag(&tags[8], LEDGER_KEY_PREFIX "AKIAFFFFFFFFFFFFFFFF", "hostf 2026-02-30T00:00:00Z x");
+	ledger_from_tags(tags, 9, &l);
+	assert_int_equal(l.n, 1);
+	e = ledger_find(&l, "AKIAAAAAAAAAAAAAAAAA");
+	assert_non_null(e);
+	assert_string_equal(e->host, "hosta");
+	assert_int_equal(e->created, 1767323045);
+	assert_null(ledger_find(&l, "AKIABBBBBBBBBBBBBBBB"));
+	assert_false(ledger_is_managed(tags, 9));
+	set_tag(&tags[7], LEDGER_OWNER_KEY, LEDGER_OWNER_VALUE);
+	assert_true(ledger_is_managed(tags, 9));
+}
+
+static void ledger_tag_round_trips_and_refuses_bad_input(void **st)
+{
+	struct iam_tag t;
+	struct ledger l;
+	char long_id[130];
+
+	(void)st;
+	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "bastion-1", 1767323045, &t),
+	                 PAI_OK);
+	assert_string_equal(t.key, "pam-aws-iam:key:AKIAAAAAAAAAAAAAAAAA");
+	assert_string_equal(t.value, "bastion-1 2026-01-02T03:04:05Z");
+	ledger_from_tags(&t, 1, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "bad host", 0, &t),
+	                 PAI_ERR_INVALID);
+	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "", 0, &t), PAI_ERR_INVALID);
+	assert_int_equal(ledger_make_tag("AKIA\nX", "h", 0, &t), PAI_ERR_INVALID);
+	memset(long_id, 'A', 120);
+	long_id[120] = '\0'; /* valid key ID, but the tag key would pass 128 */
+	assert_int_equal(ledger_make_tag(long_id, "h", 0, &t), PAI_ERR_INVALID);
+	assert_false(ledger_valid_host("a.b"));
+	assert_false(ledger_valid_host("h\xc3\xa9"));
+	assert_true(ledger_valid_host("web_01-a"));
+}
+
+static void signin_urls_per_partition(void **st)
+{
+	char url[SIGNIN_URL_MAX];
+
+	(void)st;
+	assert_int_equal(signin_url("aws", "123456789012", "", url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://123456789012.signin.aws.amazon.com/console");
+	assert_int_equal(signin_url("aws", "123456789012", "corp", url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://corp.signin.aws.amazon.com/console");
+	assert_int_equal(signin_url("aws-cn", "123456789012", NULL, url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://123456789012.signin.amazonaws.cn/console");
+	assert_int_equal(signin_url("aws-us-gov", "123456789012", "gov", url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://gov.signin.amazonaws-us-gov.com/console");
+	assert_int_equal(signin_url("aws-iso", "123456789012", "", url, sizeof(url)),
+	                 PAI_ERR_INVALID);
+	assert_int_equal(signin_url("aws", "12345678901", "", url, sizeof(url)), PAI_ERR_INVALID);
+	assert_int_equal(signin_url("aws", "123456789012", "evil.com/x#", url, sizeof(url)),
+	                 PAI_ERR_INVALID);
+	assert_int_equal(signin_url("aws", "123456789012", "", url, 20), PAI_ERR_TOOBIG);
+}
+
+static const char good_state[] = "login=alice\niam_user=alice\n"
+                                 "arn=arn:aws:iam::123456789012:user/alice\n"
+                                 "account=123456789012\nhost=hosta\nprofile=default\n"
+                                 "key_id=AKIAAAAAAAAAAAAAAAAA\nkey_created=100\n"
+                                 "verified_at=200\n"
+                                 "url=https://123456789012.signin.aws.amazon.com/console\n";
+
+static void state_parses_its_own_format(void **st)
+{
+	struct user_state s;
+
+	(void)st;
+	assert_int_equal(state_parse(good_state, strlen(good_state), "alice", &s), PAI_OK);
+	assert_string_equal(s.key_id, "AKIAAAAAAAAAAAAAAAAA");
+	assert_int_equal(s.key_created, 100);
+	assert_int_equal(s.verified_at, 200);
+	/* another login's file */
+	assert_int_equal(state_parse(good_state, strlen(good_state), "bob", &s), PAI_ERR_INVALID);
+	assert_string_equal(s.key_id, "");
+}
+
+static void state_refuses_hostile_contents(void **st)
+{
+	static const char *const bad[] = {
+		"",
+		"login=alice\n",                                   /* no key */
+		"login=alice\nkey_id=AKIA/../../x\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nkey_created=-5\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nverified_at=12abc\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=http://evil/\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=https://x\"y\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nhost=a b\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\ngarbage line\n",
+		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\naccount=1234\n",
+	};
+	struct user_state s;
+	char big[9000];
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (state_parse(bad[i], strlen(bad[i]), "alice", &s) != PAI_ERR_INVALID)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(state_parse("login=al\0ice", 12, "al", &s), PAI_ERR_INVALID);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(state_parse(big, sizeof(big), "alice", &s), PAI_ERR_INVALID);
+	assert_false(state_valid_login("../x"));
+	assert_false(state_valid_login(".hidden"));
+	assert_false(state_valid_login("a/b"));
+	assert_false(state_valid_login(""));
+	assert_true(state_valid_login("alice.smith@corp"));
+}
+
+static void state_dir_round_trip_lock_and_alias(void **st)
+{
+	char dir[] = "/tmp/pai-state-XXXXXX";
+	struct user_state s = {0}, r;
+	char alias[64];
+	int fd, lock, lock2;
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(state_open(dir, &fd), PAI_OK);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_ERR_NOT_FOUND);
+	assert_int_equal(state_parse(good_state, strlen(good_state), "alice", &s), PAI_OK);
+	assert_int_equal(state_write(fd, &s), PAI_OK);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_OK);
+	assert_memory_equal(&r, &s, sizeof(s));
+	assert_int_equal(state_read_alias(fd, "123456789012", 1000, alias), PAI_ERR_NOT_FOUND);
+	assert_int_equal(state_write_alias(fd, "123456789012", "corp", 1000), PAI_OK);
+	assert_int_equal(state_read_alias(fd, "123456789012", 1000 + 60, alias), PAI_OK);
+	assert_string_equal(alias, "corp");
+	assert_int_equal(state_read_alias(fd, "123456789012", 1000 + STATE_ALIAS_TTL, alias),
+	                 PAI_ERR_NOT_FOUND);
+	assert_int_equal(state_read_alias(fd, "999999999999", 1001, alias), PAI_ERR_NOT_FOUND);
+	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 1000, &lock), PAI_OK);
+	/* a second open file description waits, then gives up at the deadline */
+	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 30, &lock2), PAI_ERR_TIMEOUT);
+	state_unlock(lock);
+	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 1000, &lock2), PAI_OK);
+	state_unlock(lock2);
+	assert_int_equal(state_remove(fd, "alice"), PAI_OK);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_ERR_NOT_FOUND);
+	close(fd);
+	/* group-writable state dir: refused */
+	chmod(dir, 0770);
+	assert_int_equal(state_open(dir, &fd), PAI_ERR_FILE);
+	chmod(dir, 0700);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void state_refuses_a_symlinked_state_file(void **st)
+{
+	char dir[] = "/tmp/pai-state-XXXXXX";
+	char path[128];
+	struct user_state r;
+	int fd;
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(state_open(dir, &fd), PAI_OK);
+	snprintf(path, sizeof(path), "%s/users/alice", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_ERR_FILE);
+	unlink(path);
+	close(fd);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
+static void scope_min_uid_and_exclude(void **st)
+{
+	static const char *const excl[] = {"root", "svc"};
+	static const char *const groups[] = {"no-such-group-pai"};
+	struct scope_rules r = {1000, NULL, 0, excl, 2};
+	const char *why;
+
+	(void)st;
+	assert_true(scope_allows(&r, "alice", 1000, 1000, &why));
+	assert_false(scope_allows(&r, "alice", 999, 1000, &why));
+	assert_non_null(why);
+	assert_false(scope_allows(&r, "svc", 5000, 1000, &why));
+	r.groups = groups;
+	r.n_groups = 1;
+	assert_false(scope_allows(&r, "alice", 5000, 5000, &why));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ledger_reads_good_entries_and_skips_hostile_ones),
+		cmocka_unit_test(ledger_tag_round_trips_and_refuses_bad_input),
+		cmocka_unit_test(signin_urls_per_partition),
+		cmocka_unit_test(state_parses_its_own_format),
+		cmocka_unit_test(state_refuses_hostile_contents),
+		cmocka_unit_test(state_dir_round_trip_lock_and_alias),
+		cmocka_unit_test(state_refuses_a_symlinked_state_file),
+		cmocka_unit_test(scope_min_uid_and_exclude),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
