@@ -430,3 +430,26 @@ def test_environment_is_not_trusted(helper):
 	                   stdin=subprocess.DEVNULL)
 	assert p.returncode == 0, p.stderr
 	assert helper.profile_key() in keys(helper.ep, LOGIN)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root: acts for another account")
+def test_root_acts_for_another_account_with_its_ids(helper):
+	import shutil
+	import tempfile
+	nobody = pwd.getpwnam("nobody")
+	base = tempfile.mkdtemp(prefix="pai-nobody-", dir="/var/tmp")
+	try:
+		os.chmod(base, 0o755)
+		home = os.path.join(base, "home")
+		os.mkdir(home, 0o700)
+		os.chown(home, nobody.pw_uid, nobody.pw_gid)
+		p = helper.run("--user", "nobody", home=home)
+		assert p.returncode == 0, p.stderr
+		st = os.stat(os.path.join(home, ".aws", "credentials"))
+		assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == \
+			(nobody.pw_uid, nobody.pw_gid, 0o600)
+		assert helper.ep.user("nobody") is not None
+		# the test's own home (root's rights would allow it) is not where nobody's key went
+		assert helper.credentials() is None
+	finally:
+		shutil.rmtree(base, ignore_errors=True)

@@ -195,3 +195,13 @@ def test_no_write_through_a_symlink(setuid, target):
 	assert open(victim, "rb").read() == before
 	assert os.path.islink(setuid.cred)
 	assert "CreateAccessKey" not in setuid.ep.actions()
+
+
+def test_root_may_act_for_an_account_and_writes_as_it(setuid):
+	p = subprocess.run([setuid.helper, "--user", LOGIN], capture_output=True, text=True,
+	                   env=clean_env(), stdin=subprocess.DEVNULL, timeout=60, cwd="/")
+	assert p.returncode == 0, p.stderr
+	st = os.stat(setuid.cred)
+	assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == \
+		(setuid.user.pw_uid, setuid.user.pw_gid, 0o600)
+	assert os.stat(os.path.join(setuid.state, "users", LOGIN)).st_uid == setuid.sys.pw_uid
