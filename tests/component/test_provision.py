@@ -453,3 +453,45 @@ def test_root_acts_for_another_account_with_its_ids(helper):
 		assert helper.credentials() is None
 	finally:
 		shutil.rmtree(base, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- hostile and flaky IAM
+
+@pytest.mark.parametrize("mode", ["garbage", "truncated", "newline_values", "missing_fields",
+                                  "other_user", "doctype_xxe", "http200_error"])
+def test_a_hostile_create_access_key_reply_writes_nothing(helper, mode):
+	helper.ep.hostile(mode, count=None, actions=["CreateAccessKey"])
+	p = helper.run()
+	assert p.returncode == 5, p.stdout + p.stderr
+	assert helper.credentials() is None
+	assert "AKIAEVIL" not in p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("mode", ["garbage", "other_user", "newline_values"])
+def test_a_hostile_get_user_reply_changes_nothing(helper, mode):
+	assert helper.run().returncode == 0
+	before = helper.credentials()
+	helper.configure(keys={"verify_interval": "0"})
+	helper.ep.hostile(mode, count=None, actions=["GetUser"])
+	helper.ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 5, p.stdout + p.stderr
+	assert helper.credentials() == before
+	assert not (set(helper.ep.actions()) & MUTATING)
+
+
+def test_throttled_calls_are_retried_and_the_login_still_works(helper):
+	helper.ep.faults(throttle=1.0, count=2, only_actions=["CreateAccessKey"])
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert helper.ep.actions().count("CreateAccessKey") == 3
+	helper.ep.faults()  # (the endpoint's state dump cannot show an active fault's RNG)
+	assert len(keys(helper.ep, LOGIN)) == 1
+
+
+def test_an_unreachable_endpoint_is_an_aws_error_and_changes_nothing(helper):
+	helper.configure(aws={"endpoint": "http://127.0.0.1:9", "sts_endpoint": "http://127.0.0.1:9",
+	                      "deadline": "3", "connect_timeout": "1"})
+	p = helper.run()
+	assert p.returncode == 5
+	assert helper.credentials() is None
