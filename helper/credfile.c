@@ -41,6 +41,7 @@ struct cf_section {
 	bool is_defaults;          /* [DEFAULT]: configparser's defaults, inherited by all */
 	bool is_profile;
 	char profile[CREDFILE_MAX_PROFILE + 1];
+	uint32_t nkeys; /* key lines (for [DEFAULT]: of all [DEFAULT] sections) */
 };
 
 struct credfile {
@@ -51,6 +52,7 @@ struct credfile {
 	size_t nlines;
 	struct cf_section *sects;
 	size_t nsects;
+	uint32_t ndefault_keys;
 };
 
 static const char *const eol_text[] = {"", "\n", "\r\n", "\r"};
@@ -269,6 +271,7 @@ static void cf_release(struct credfile *cf)
 	cf->lines = NULL;
 	cf->sects = NULL;
 	cf->len = cf->nlines = cf->nsects = 0;
+	cf->ndefault_keys = 0;
 }
 
 void credfile_free(struct credfile *cf)
@@ -391,7 +394,8 @@ static uint32_t find_dup_key(const struct credfile *cf, size_t upto, const struc
 	size_t i;
 	bool kdef = cf->sects[k->sect].is_defaults;
 
-	for (i = 0; i < upto; i++) {
+	/* A section's lines follow its header; only [DEFAULT] may be spread over the file. */
+	for (i = kdef ? 0 : cf->sects[k->sect].line; i < upto; i++) {
 		const struct cf_line *o = &cf->lines[i];
 
 		if (o->type != L_KEY)
@@ -433,6 +437,12 @@ static pai_err parse_key(struct credfile *cf, size_t i, size_t voff, size_t vlen
 	d += lstrip(v + d, vlen - d, &c);
 	l->val_off = voff + d;
 	l->val_len = vlen - d; /* vlen is already stripped on the right */
+	if (++*(cf->sects[l->sect].is_defaults ? &cf->ndefault_keys : &cf->sects[l->sect].nkeys) >
+	    CREDFILE_MAX_KEYS) {
+		seterr(err, errlen, "line %zu: more than %u keys in one section", i + 1,
+		       CREDFILE_MAX_KEYS);
+		return PAI_ERR_TOOBIG;
+	}
 	dup = find_dup_key(cf, i, l);
 	if (dup != NO_LINE) {
 		const struct cf_section *s = &cf->sects[l->sect];

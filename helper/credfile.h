@@ -21,6 +21,7 @@
 #define CREDFILE_MAX_SIZE     (1024u * 1024u) /* whole file */
 #define CREDFILE_MAX_LINE     8192u           /* one line, its line ending excluded */
 #define CREDFILE_MAX_SECTIONS 1024u
+#define CREDFILE_MAX_KEYS     256u            /* keys in one section (all [DEFAULT]s as one) */
 #define CREDFILE_MAX_PROFILE  128u            /* profile name, NUL excluded */
 #define CREDFILE_MAX_KEY      128u            /* key name, NUL excluded */
 #define CREDFILE_MAX_VALUE    4096u           /* value we write, NUL excluded */

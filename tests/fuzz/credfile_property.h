@@ -75,7 +75,7 @@ static const char *credfile_property(const char *data, size_t len, enum credfile
 {
 	struct credfile *old = NULL, *cf = NULL, *neu = NULL;
 	struct buf out;
-	size_t *ko = NULL, *kn = NULL, no, nn, i, first_added;
+	size_t *ko = NULL, *kn = NULL, no, nn, i, first_added, vlen;
 	uint32_t told, tnew;
 	const char *why = NULL;
 	char *va = NULL, *vb = NULL;
@@ -112,8 +112,9 @@ static const char *credfile_property(const char *data, size_t len, enum credfile
 	first_added = told == NO_SECT ? old->nlines : SIZE_MAX;
 	ko = calloc(old->nlines + 1, sizeof(*ko));
 	kn = calloc(neu->nlines + 1, sizeof(*kn));
-	va = malloc(CREDFILE_MAX_SIZE + 1);
-	vb = malloc(CREDFILE_MAX_SIZE + 1);
+	vlen = out.len > len ? out.len + 1 : len + 1; /* no value is longer than its file */
+	va = malloc(vlen);
+	vb = malloc(vlen);
 	if (!ko || !kn || !va || !vb)
 		goto out;
 	no = prop_filter(old, told, kvs, n, SIZE_MAX, ko);
@@ -134,11 +135,11 @@ static const char *credfile_property(const char *data, size_t len, enum credfile
 			goto out;
 		}
 	}
-	why = prop_same_profiles(old, neu, profile, kvs, n, va, vb, CREDFILE_MAX_SIZE + 1);
+	why = prop_same_profiles(old, neu, profile, kvs, n, va, vb, vlen);
 	if (!why)
-		why = prop_same_profiles(neu, old, profile, kvs, n, va, vb, CREDFILE_MAX_SIZE + 1);
+		why = prop_same_profiles(neu, old, profile, kvs, n, va, vb, vlen);
 	for (i = 0; !why && i < n; i++) {
-		e = credfile_get(neu, profile, kvs[i].key, va, CREDFILE_MAX_SIZE + 1);
+		e = credfile_get(neu, profile, kvs[i].key, va, vlen);
 		if (kvs[i].value ? (e || strcmp(va, kvs[i].value)) : e != PAI_ERR_NOT_FOUND)
 			why = "a managed key does not hold what was set";
 	}

@@ -251,6 +251,27 @@ static void hostile_files_are_refused(void **state)
 	assert_int_equal(parse_err(big, CREDFILE_MAX_SECTIONS * 8, err, sizeof(err)), PAI_OK);
 	assert_int_equal(parse_err(big, (CREDFILE_MAX_SECTIONS + 1) * 8, err, sizeof(err)),
 			 PAI_ERR_TOOBIG);
+	/* keys per section are bounded (and duplicate checks stay linear in that bound) */
+	{
+		size_t n = 0;
+
+		n += (size_t)sprintf(big, "[a]\n");
+		for (i = 0; i < CREDFILE_MAX_KEYS; i++)
+			n += (size_t)sprintf(big + n, "k%zu=v\n", i);
+		assert_int_equal(parse_err(big, n, err, sizeof(err)), PAI_OK);
+		n += (size_t)sprintf(big + n, "[DEFAULT]\nx=1\n[b]\nk=1\n[DEFAULT]\ny=1\n");
+		assert_int_equal(parse_err(big, n, err, sizeof(err)), PAI_OK);
+		n += (size_t)sprintf(big + n, "[a]\n");
+		assert_int_equal(parse_err(big, n, err, sizeof(err)), PAI_ERR_INVALID);
+		n -= 4;
+		n += (size_t)sprintf(big + n, "[b]\n");
+		assert_int_equal(parse_err(big, n, err, sizeof(err)), PAI_ERR_INVALID);
+		n = (size_t)sprintf(big, "[a]\n");
+		for (i = 0; i <= CREDFILE_MAX_KEYS; i++)
+			n += (size_t)sprintf(big + n, "k%zu=v\n", i);
+		assert_int_equal(parse_err(big, n, err, sizeof(err)), PAI_ERR_TOOBIG);
+		assert_non_null(strstr(err, "more than 256 keys"));
+	}
 	free(big);
 }
 
