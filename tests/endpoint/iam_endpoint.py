@@ -269,7 +269,8 @@ class State:
 		        "users": users, "keys": [dict(k) for k in self.keys.values()],
 		        "groups": [dict(g) for g in self.groups.values()],
 		        "policies": sorted(self.policies), "config": dict(self.config),
-		        "faults": self.faults, "hostile": self.hostile, "denies": self.denies,
+		        "faults": {k: v for k, v in self.faults.items() if k != "rng"} if self.faults
+		        else None, "hostile": self.hostile, "denies": self.denies,
 		        "password_policy": self.password_policy, "imds": dict(self.imds),
 		        "temp_credentials": dict(self.temp) if self.temp else None}
 
@@ -1039,6 +1040,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 				self.aws()
 		except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout):
 			self.close_connection = True
+		except Exception:  # a bug here must show, not hang the client
+			import traceback
+			traceback.print_exc()
+			self.close_connection = True
+			try:
+				self.send_plain(500, "iam endpoint bug: see its log\n")
+			except OSError:
+				pass
 
 	# -- the AWS Query API
 	def aws(self):

@@ -1,0 +1,354 @@
+"""Shared pytest fixtures and helpers for every test layer of pam_aws_iam.
+
+Fixtures:
+  iam_endpoint          a fresh local IAM/STS/IMDSv2 endpoint per test (own process)
+  iam_endpoint_session  one endpoint for the whole session (call .reset() between uses)
+  iam_endpoint_factory  start endpoints with options: factory(tls=True, alias="corp", ...)
+  tmp_home              a private HOME directory (0700) for one test
+
+Helpers (import with `from conftest import ...`): REPO_ROOT, BUILD_DIR, ENDPOINT_SCRIPT,
+PYTHON, AWS_CLI, build_path(name), make_tmp_home(base), clean_env(**extra), aws_cli_env(...),
+run_aws(...), start_endpoint(...), Endpoint.
+
+Layers add their own fixtures in their own conftest.py files (tests/<layer>/conftest.py).
+"""
+import configparser
+import http.client
+import json
+import os
+import select
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Per-person build dirs (make B=build-NAME): PAI_BUILD_DIR names one; default build/.
+BUILD_DIR = os.path.abspath(os.environ.get("PAI_BUILD_DIR") or os.path.join(REPO_ROOT, "build"))
+ENDPOINT_SCRIPT = os.path.join(REPO_ROOT, "tests", "endpoint", "iam_endpoint.py")
+PYTHON = "/usr/bin/python3"
+AWS_CLI = "/usr/bin/aws"
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 5
+
+
+def build_path(name):
+	"""Path of a build output (binary or test tool) in the build dir in use."""
+	return os.path.join(BUILD_DIR, name)
+
+
+def make_tmp_home(base):
+	"""Creates base/home (0700) and returns its path; base is a test's tmp_path."""
+	home = os.path.join(str(base), "home")
+	os.makedirs(home, mode=0o700, exist_ok=True)
+	os.chmod(home, 0o700)
+	return home
+
+
+def clean_env(**extra):
+	"""A minimal environment: no AWS_*, proxy, CURL_* or SSL_* variables leak in."""
+	env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+	for k in ("TMPDIR",):
+		if k in os.environ:
+			env[k] = os.environ[k]
+	env.update({k: str(v) for k, v in extra.items() if v is not None})
+	return env
+
+
+def aws_cli_env(home, credentials_file=None, config_file=None, profile=None, **extra):
+	"""Environment for /usr/bin/aws against the local endpoint: no proxy, no IMDS, no pager."""
+	if config_file is None:
+		config_file = os.path.join(str(home), ".aws-empty-config")
+		if not os.path.exists(config_file):
+			open(config_file, "w").close()
+	return clean_env(HOME=home,
+	                 AWS_SHARED_CREDENTIALS_FILE=credentials_file
+	                 or os.path.join(str(home), ".aws", "credentials"),
+	                 AWS_CONFIG_FILE=config_file, AWS_EC2_METADATA_DISABLED="true",
+	                 AWS_PAGER="", AWS_PROFILE=profile, AWS_MAX_ATTEMPTS="1",
+	                 AWS_RETRY_MODE="standard", **extra)
+
+
+def run_aws(endpoint, args, home, credentials_file=None, profile=None, timeout=60, env=None):
+	"""Runs `aws --endpoint-url URL --region R --output json ARGS`; returns CompletedProcess.
+	.json() on the result parses stdout."""
+	cmd = [AWS_CLI, "--endpoint-url", endpoint.url, "--region", endpoint.region,
+	       "--output", "json"]
+	if endpoint.url.startswith("https:") and endpoint.cert_file:
+		cmd += ["--ca-bundle", endpoint.cert_file]
+	cmd += list(args)
+	e = env or aws_cli_env(home, credentials_file, profile=profile)
+	p = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=timeout,
+	                   stdin=subprocess.DEVNULL)
+	p.json = lambda: json.loads(p.stdout)
+	return p
+
+
+class ControlError(Exception):
+	def __init__(self, status, body):
+		super().__init__("control API %d: %s" % (status, body))
+		self.status = status
+		self.body = body
+
+
+class Endpoint:
+	"""A running iam_endpoint.py process and its control API."""
+
+	def __init__(self, proc, url, workdir, log_path):
+		self.proc = proc
+		self.url = url
+		self.workdir = workdir
+		self.log_path = log_path
+		u = urllib.parse.urlsplit(url)
+		self.host, self.port, self.scheme = u.hostname, u.port, u.scheme
+		info = self._control("GET", "info")
+		self.account = info["account"]
+		self.partition = info["partition"]
+		self.admin_key_id = info["admin_key_id"]
+		self.admin_secret = info["admin_secret"]
+		self.admin_user = info["admin_user"]
+		self.admin_credentials_file = info.get("admin_credentials_file")
+		self.cert_file = info.get("cert_file")
+		self.region = {"aws": "us-east-1", "aws-cn": "cn-north-1",
+		               "aws-us-gov": "us-gov-west-1"}[self.partition]
+
+	# -- control API
+	def _control(self, method, what, payload=None):
+		if self.scheme == "https":
+			conn = http.client.HTTPSConnection(self.host, self.port, timeout=30,
+			                                   context=ssl._create_unverified_context())
+		else:
+			conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+		try:
+			body = json.dumps(payload).encode() if payload is not None else b""
+			conn.request(method, "/_control/" + what, body=body,
+			             headers={"Content-Type": "application/json"})
+			r = conn.getresponse()
+			data = r.read()
+		finally:
+			conn.close()
+		if r.status != 200:
+			raise ControlError(r.status, data.decode("utf-8", "replace"))
+		return json.loads(data)
+
+	def calls(self, service=None):
+		"""Every recorded call (dicts: action, service, user, key_id, caller_key, status,
+		error, fault, hostile, params, time, seq); IMDS calls have service "imds"."""
+		c = self._control("GET", "calls")["calls"]
+		return [x for x in c if service is None or x["service"] == service]
+
+	def actions(self):
+		"""Names of the recorded IAM/STS actions, in order (IMDS calls left out)."""
+		return [c["action"] for c in self.calls() if c["service"] != "imds"]
+
+	def clear_calls(self):
+		self._control("POST", "calls/clear", {})
+
+	def faults(self, **kw):
+		"""throttle/error500/drop (fractions), throttle_code, latency_ms, seed, only_actions,
+		count (then off), apply ("before": the action does not run; "after": it runs, then
+		the fault replaces the reply). No arguments: faults off."""
+		return self._control("POST", "faults", kw)
+
+	def hostile(self, mode, count=1, actions=None, **opts):
+		"""Next `count` replies (None: unlimited) matching `actions` are made hostile.
+		mode=None clears. opts: execute (default True), size, interval_ms, max_hold_s, seed."""
+		if mode is None:
+			return self._control("POST", "hostile", {"clear": True})
+		return self._control("POST", "hostile", dict(opts, mode=mode, count=count,
+		                                               actions=actions))
+
+	def deny(self, actions=None, principal=None, clear=False):
+		"""AccessDenied for these actions (all when None) for principal (ARN or user name;
+		everyone when None). clear=True removes every rule."""
+		if clear:
+			return self._control("POST", "deny", {})
+		return self._control("POST", "deny", {"actions": actions, "principal": principal})
+
+	def create_user(self, name, tags=None, path="/", groups=None, policies=None,
+	                boundary=None, password=None):
+		return self._control("POST", "users", {"name": name, "tags": tags or {}, "path": path,
+		                                       "groups": groups, "policies": policies,
+		                                       "boundary": boundary, "password": password})
+
+	def delete_user(self, name):
+		return self._control("POST", "users/delete", {"name": name})
+
+	def create_key(self, user, status="Active", create_date=None, force=False):
+		k = self._control("POST", "keys", {"user": user, "status": status,
+		                                   "create_date": create_date, "force": force})
+		return k["id"], k["secret"]
+
+	def update_key(self, key_id, **kw):
+		"""status, create_date (ISO), age_days, last_used {date, service, region}."""
+		return self._control("POST", "keys/update", dict(kw, id=key_id))
+
+	def create_group(self, name, path="/"):
+		return self._control("POST", "groups", {"name": name, "path": path})
+
+	def create_policy(self, name=None, arn=None):
+		return self._control("POST", "policies", {"name": name, "arn": arn})["arn"]
+
+	def set_alias(self, name):
+		return self._control("POST", "alias", {"alias": name})
+
+	def set_password_policy(self, **policy):
+		"""minimum_length, require_uppercase/lowercase/numbers/symbols; none = AWS default."""
+		return self._control("POST", "password_policy", policy)
+
+	def config(self, **kw):
+		"""page_size (server-side page cap), clock_skew_s, new_key_delay_ms."""
+		return self._control("POST", "config", kw)
+
+	def imds(self, **kw):
+		"""role, ttl_s, enabled, rotate, expire_now."""
+		return self._control("POST", "imds", kw)
+
+	def state(self):
+		return self._control("GET", "state")
+
+	def user(self, name):
+		"""The user's state dict (with "keys"), or None."""
+		for u in self.state()["users"]:
+			if u["name"].lower() == name.lower():
+				return u
+		return None
+
+	def reset(self):
+		return self._control("POST", "reset", {})
+
+	# -- clients
+	def botocore_client(self, service="iam", key_id=None, secret=None, token=None, **cfg):
+		import botocore.config
+		import botocore.session
+		sess = botocore.session.Session()
+		cfg.setdefault("retries", {"total_max_attempts": 1, "mode": "standard"})
+		conf = botocore.config.Config(**cfg)
+		return sess.create_client(service, region_name=self.region, endpoint_url=self.url,
+		                          aws_access_key_id=key_id or self.admin_key_id,
+		                          aws_secret_access_key=secret or self.admin_secret,
+		                          aws_session_token=token,
+		                          verify=self.cert_file if self.cert_file else True,
+		                          config=conf)
+
+	def stop(self):
+		stop_process(self.proc)
+
+	def log(self):
+		try:
+			with open(self.log_path, errors="replace") as f:
+				return f.read()
+		except OSError:
+			return ""
+
+
+def stop_process(proc):
+	"""Terminates and reaps proc; kills it when it does not stop in time."""
+	if proc.poll() is None:
+		proc.terminate()
+		try:
+			proc.wait(STOP_TIMEOUT_S)
+		except subprocess.TimeoutExpired:
+			proc.kill()
+			proc.wait()
+	if proc.stdout:
+		proc.stdout.close()
+
+
+def start_endpoint(workdir, tls=False, alias=None, account=None, partition=None,
+                   verbose=False):
+	"""Starts iam_endpoint.py writing its admin credentials into workdir; returns Endpoint.
+	The caller must .stop() it (the fixtures do)."""
+	os.makedirs(workdir, exist_ok=True)
+	creds = os.path.join(workdir, "admin-credentials")
+	log_path = os.path.join(workdir, "endpoint.log")
+	cmd = [PYTHON, ENDPOINT_SCRIPT, "--port", "0", "--admin-credentials-file", creds]
+	if tls:
+		cmd.append("--tls-self-signed")
+	if alias:
+		cmd += ["--alias", alias]
+	if account:
+		cmd += ["--account", account]
+	if partition:
+		cmd += ["--partition", partition]
+	if verbose:
+		cmd.append("--verbose")
+	env = clean_env(PYTHONDONTWRITEBYTECODE="1")
+	with open(log_path, "wb") as log:
+		proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+		                        stderr=log, env=env, cwd=workdir)
+	try:
+		line = b""
+		deadline = time.monotonic() + START_TIMEOUT_S
+		while not line.endswith(b"\n"):
+			left = deadline - time.monotonic()
+			if left <= 0:
+				raise RuntimeError("iam endpoint did not print its URL in %ds" % START_TIMEOUT_S)
+			r, _, _ = select.select([proc.stdout], [], [], left)
+			if r:
+				b = os.read(proc.stdout.fileno(), 1)
+				if not b:
+					raise RuntimeError("iam endpoint exited (%s): %s" % (
+						proc.wait(), open(log_path, errors="replace").read()[-2000:]))
+				line += b
+		url = line.decode().strip()
+		ep = Endpoint(proc, url, workdir, log_path)
+	except BaseException:
+		stop_process(proc)
+		raise
+	return ep
+
+
+def read_credentials(path, profile="default"):
+	"""(key id, secret) of a profile in an AWS shared-credentials file."""
+	cp = configparser.RawConfigParser()
+	cp.read(path)
+	return cp.get(profile, "aws_access_key_id"), cp.get(profile, "aws_secret_access_key")
+
+
+@pytest.fixture
+def iam_endpoint(tmp_path):
+	"""A fresh endpoint for this test; stopped and reaped at teardown, even on failure."""
+	ep = start_endpoint(str(tmp_path / "iam-endpoint"))
+	try:
+		yield ep
+	finally:
+		ep.stop()
+
+
+@pytest.fixture(scope="session")
+def iam_endpoint_session(tmp_path_factory):
+	"""One endpoint for the session; tests that use it call .reset() first."""
+	ep = start_endpoint(str(tmp_path_factory.mktemp("iam-endpoint-session")))
+	try:
+		yield ep
+	finally:
+		ep.stop()
+
+
+@pytest.fixture
+def iam_endpoint_factory(tmp_path):
+	"""factory(**start_endpoint options) -> Endpoint; every one is stopped at teardown."""
+	started = []
+
+	def factory(**kw):
+		ep = start_endpoint(str(tmp_path / ("iam-endpoint-%d" % len(started))), **kw)
+		started.append(ep)
+		return ep
+	try:
+		yield factory
+	finally:
+		for ep in started:
+			ep.stop()
+
+
+@pytest.fixture
+def tmp_home(tmp_path):
+	return make_tmp_home(tmp_path)
+
+
+# Keep tempfile's directory out of the repo even when TMPDIR is unset.
+tempfile.tempdir = tempfile.gettempdir()
