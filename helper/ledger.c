@@ -96,8 +96,7 @@ const struct ledger_entry *ledger_find(const struct ledger *l, const char *key_i
 	return NULL;
 }
 
-pai_err ledger_make_tag(const char *key_id, const char *host, time_t created,
-                        struct iam_tag *out)
+pai_err ledger_make_tag(const char *key_id, const char *host, time_t created, struct iam_tag *out)
 {
 	char when[32];
 	int n;

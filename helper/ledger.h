@@ -38,8 +38,7 @@ void ledger_from_tags(const struct iam_tag *tags, size_t n, struct ledger *out);
 const struct ledger_entry *ledger_find(const struct ledger *l, const char *key_id);
 /* The ledger tag for a new key; PAI_ERR_INVALID for a key ID or host that does not fit
  * IAM's tag patterns. */
-pai_err ledger_make_tag(const char *key_id, const char *host, time_t created,
-                        struct iam_tag *out);
+pai_err ledger_make_tag(const char *key_id, const char *host, time_t created, struct iam_tag *out);
 /* The ownership tag. */
 void ledger_owner_tag(struct iam_tag *out);
 /* True for a host name the ledger accepts: [A-Za-z0-9_-]{1,63}. */

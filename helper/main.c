@@ -8,50 +8,50 @@
 #include "provision.h"
 
 static const char usage_text[] =
-	"usage: aws-iam-provision [--config FILE] [--user NAME]\n"
-	"                         [--status | --rotate | --revoke | --check-config]\n"
-	"                         [--dry-run] [--quiet]\n"
-	"       aws-iam-provision --version | --help\n";
+    "usage: aws-iam-provision [--config FILE] [--user NAME]\n"
+    "                         [--status | --rotate | --revoke | --check-config]\n"
+    "                         [--dry-run] [--quiet]\n"
+    "       aws-iam-provision --version | --help\n";
 
 static const char help_text[] =
-	"Gives the calling account its AWS IAM user and an access key in ~/.aws/credentials,\n"
-	"and prints the AWS console sign-in URL. See aws-iam-provision(8).\n"
-	"\n"
-	"  --config FILE   configuration (default " PAI_CONFIG_PATH "); root only when\n"
-	"                  installed setuid\n"
-	"  --user NAME     act for account NAME (root only, unless NAME is yourself)\n"
-	"  --status        show the IAM user, this host's key, other hosts' keys, the URL\n"
-	"  --rotate        replace this host's key now\n"
-	"  --revoke        delete this host's key and remove it from the profile\n"
-	"  --check-config  validate the configuration and print the effective settings\n"
-	"  --dry-run       print the calls that would change something; make none\n"
-	"  --quiet         print nothing on standard output\n"
-	"  --version       print the version\n"
-	"  --help          print this help\n"
-	"\n"
-	"Test and debug options, refused when installed setuid:\n"
-	"  --home DIR      use DIR as the home directory instead of the password database's\n"
-	"  --host NAME     use NAME as this machine's short host name\n"
-	"\n"
-	"Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
-	"6 local file, 7 refused.\n";
+    "Gives the calling account its AWS IAM user and an access key in ~/.aws/credentials,\n"
+    "and prints the AWS console sign-in URL. See aws-iam-provision(8).\n"
+    "\n"
+    "  --config FILE   configuration (default " PAI_CONFIG_PATH "); root only when\n"
+    "                  installed setuid\n"
+    "  --user NAME     act for account NAME (root only, unless NAME is yourself)\n"
+    "  --status        show the IAM user, this host's key, other hosts' keys, the URL\n"
+    "  --rotate        replace this host's key now\n"
+    "  --revoke        delete this host's key and remove it from the profile\n"
+    "  --check-config  validate the configuration and print the effective settings\n"
+    "  --dry-run       print the calls that would change something; make none\n"
+    "  --quiet         print nothing on standard output\n"
+    "  --version       print the version\n"
+    "  --help          print this help\n"
+    "\n"
+    "Test and debug options, refused when installed setuid:\n"
+    "  --home DIR      use DIR as the home directory instead of the password database's\n"
+    "  --host NAME     use NAME as this machine's short host name\n"
+    "\n"
+    "Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
+    "6 local file, 7 refused.\n";
 
 enum { OPT_HOME = 256, OPT_HOST, OPT_VERSION, OPT_HELP, OPT_CHECK };
 
 static const struct option longopts[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"user", required_argument, NULL, 'u'},
-	{"status", no_argument, NULL, 's'},
-	{"rotate", no_argument, NULL, 'r'},
-	{"revoke", no_argument, NULL, 'R'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"check-config", no_argument, NULL, OPT_CHECK},
-	{"quiet", no_argument, NULL, 'q'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"home", required_argument, NULL, OPT_HOME},
-	{"host", required_argument, NULL, OPT_HOST},
-	{NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'},
+    {"user", required_argument, NULL, 'u'},
+    {"status", no_argument, NULL, 's'},
+    {"rotate", no_argument, NULL, 'r'},
+    {"revoke", no_argument, NULL, 'R'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"check-config", no_argument, NULL, OPT_CHECK},
+    {"quiet", no_argument, NULL, 'q'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"home", required_argument, NULL, OPT_HOME},
+    {"host", required_argument, NULL, OPT_HOST},
+    {NULL, 0, NULL, 0},
 };
 
 static int usage(const char *why)

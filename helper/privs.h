@@ -16,14 +16,14 @@
 struct privs {
 	uid_t ruid, euid; /* caller; helper account */
 	gid_t rgid, egid;
-	bool privileged;  /* euid != ruid or egid != rgid at start */
+	bool privileged;                /* euid != ruid or egid != rgid at start */
 	gid_t groups[PRIVS_MAX_GROUPS]; /* supplementary groups at start */
 	int n_groups;
 	/* the person whose home we touch (set by privs_set_person) */
 	uid_t person_uid;
 	gid_t person_gid;
 	char person_name[256];
-	bool as_person;   /* effective ids are the person's right now */
+	bool as_person; /* effective ids are the person's right now */
 };
 
 /* First thing in main: no core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0), umask 077, an

@@ -8,7 +8,7 @@
 #include "safefile.h"
 
 #define CREDENTIALS_FILE "credentials"
-#define CONFIG_FILE "config"
+#define CONFIG_FILE      "config"
 
 /* Enters the person's ids and opens home and ~/.aws. On PAI_ERR_NOT_FOUND (no ~/.aws and
  * !create) home is open and aws is closed. The caller always calls leave(). */
@@ -135,9 +135,9 @@ pai_err profile_write_key(const struct home_files *h, const char *id, const char
 	struct safedir home, aws;
 	struct credfile *cf = NULL;
 	struct credfile_kv kv[3] = {
-		{"aws_access_key_id", id},
-		{"aws_secret_access_key", secret},
-		{"aws_session_token", NULL},
+	    {"aws_access_key_id", id},
+	    {"aws_secret_access_key", secret},
+	    {"aws_session_token", NULL},
 	};
 	pai_err e;
 
@@ -167,9 +167,9 @@ pai_err profile_remove_key(const struct home_files *h, const char *expect_id, ch
 	struct safedir home, aws;
 	struct credfile *cf = NULL;
 	struct credfile_kv kv[3] = {
-		{"aws_access_key_id", NULL},
-		{"aws_secret_access_key", NULL},
-		{"aws_session_token", NULL},
+	    {"aws_access_key_id", NULL},
+	    {"aws_secret_access_key", NULL},
+	    {"aws_session_token", NULL},
 	};
 	char cur[129];
 	pai_err e;

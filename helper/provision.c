@@ -32,10 +32,10 @@
 #include "template.h"
 #include "validate.h"
 
-#define PROG "aws-iam-provision"
-#define DAY 86400
+#define PROG         "aws-iam-provision"
+#define DAY          86400
 #define PASSWORD_LEN 24
-#define MAX_UNTAG (IAM_MAX_TAGS + 1)
+#define MAX_UNTAG    (IAM_MAX_TAGS + 1)
 
 struct run {
 	const struct prov_opts *o;
@@ -143,14 +143,14 @@ static int find_target(struct run *r)
 	errno = 0;
 	pw = o->user ? getpwnam(o->user) : getpwuid(r->pv.ruid);
 	if (!pw)
-		return fail(o->user ? PAI_EXIT_REFUSED : PAI_EXIT_INTERNAL,
-		            "no such account: %s", o->user ? o->user : "(real uid)");
+		return fail(o->user ? PAI_EXIT_REFUSED : PAI_EXIT_INTERNAL, "no such account: %s",
+		            o->user ? o->user : "(real uid)");
 	if (pw->pw_uid != r->pv.ruid && r->pv.ruid != 0)
 		return fail(PAI_EXIT_REFUSED, "only root may act for another account (--user %s)",
 		            o->user);
 	if (snprintf(r->login, sizeof(r->login), "%s", pw->pw_name) >= (int)sizeof(r->login) ||
 	    snprintf(r->home, sizeof(r->home), "%s", o->home ? o->home : pw->pw_dir) >=
-	            (int)sizeof(r->home))
+	        (int)sizeof(r->home))
 		return fail(PAI_EXIT_INTERNAL, "account name or home too long");
 	privs_set_person(&r->pv, r->login, pw->pw_uid, pw->pw_gid);
 	return PAI_EXIT_OK;
@@ -223,8 +223,7 @@ static int read_local(struct run *r)
 	pai_err e;
 
 	r->have_state = state_read(r->sdir, r->login, &r->st) == PAI_OK;
-	e = profile_read_key_id(&r->hf, r->profile_key, sizeof(r->profile_key), err,
-	                        sizeof(err));
+	e = profile_read_key_id(&r->hf, r->profile_key, sizeof(r->profile_key), err, sizeof(err));
 	if (e)
 		return fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
 	return PAI_EXIT_OK;
@@ -268,8 +267,9 @@ static int fast_path(const struct run *r)
 
 static int conflict(struct run *r)
 {
-	say(r, "~/.aws/credentials profile '%s' holds key %s that " PROG " did not write: "
-	       "left unchanged",
+	say(r,
+	    "~/.aws/credentials profile '%s' holds key %s that " PROG " did not write: "
+	    "left unchanged",
 	    r->cfg.keys_profile, r->profile_key);
 	audit(r, "conflict-left-alone", r->profile_key);
 	return PAI_EXIT_OK;
@@ -297,7 +297,7 @@ static int open_client(struct run *r)
 	if (e) {
 		aws_creds_wipe(&creds);
 		return fail(e == PAI_ERR_NETWORK || e == PAI_ERR_TIMEOUT ? PAI_EXIT_AWS
-		                                                          : PAI_EXIT_CONFIG,
+		                                                         : PAI_EXIT_CONFIG,
 		            "admin credentials: %s", err[0] ? err : pai_strerror(e));
 	}
 	co.partition = config_partition_name(r->cfg.partition);
@@ -407,7 +407,8 @@ static void describe_keys(const struct run *r, char *out, size_t len)
 			buf_appendf(&b, "%s%s on host %s", i ? ", " : "", r->keys.keys[i].id,
 			            le->host);
 		else
-			buf_appendf(&b, "%s%s not made by " PROG, i ? ", " : "", r->keys.keys[i].id);
+			buf_appendf(&b, "%s%s not made by " PROG, i ? ", " : "",
+			            r->keys.keys[i].id);
 	}
 	snprintf(out, len, "%s", b.data ? b.data : "none");
 	buf_free(&b);
@@ -523,9 +524,10 @@ static int save_new_key(struct run *r, struct iam_access_key *k, const char *old
 		return PAI_EXIT_FILE;
 	}
 	audit(r, "key-written", k->id);
-	say(r, "AWS access key %s written to profile '%s' in ~/.aws/credentials (new keys "
-		       "take a few seconds to work)",
-		    k->id, r->cfg.keys_profile);
+	say(r,
+	    "AWS access key %s written to profile '%s' in ~/.aws/credentials (new keys "
+	    "take a few seconds to work)",
+	    k->id, r->cfg.keys_profile);
 	record(r, k->id, created);
 	for (i = 0; i < n_stale && n < MAX_UNTAG - 1; i++)
 		tags[n++] = stale[i];
@@ -614,8 +616,8 @@ static int new_user(struct run *r)
 		iam_add_user_to_group(r->c, r->iam_name, r->cfg.user_groups[i], &gres[i]);
 	for (i = 0; i < r->cfg.n_policies; i++)
 		iam_attach_user_policy(r->c, r->iam_name, r->cfg.policies[i], &pres[i]);
-	if (r->cfg.password == PAI_PASSWORD_INITIAL && make_password(password, sizeof(password)) ==
-	                                                       PAI_OK &&
+	if (r->cfg.password == PAI_PASSWORD_INITIAL &&
+	    make_password(password, sizeof(password)) == PAI_OK &&
 	    profile_write_password(&r->hf, password, err, sizeof(err)) == PAI_OK) {
 		with_password = true;
 		iam_create_login_profile(r->c, r->iam_name, password, true, &lres);
@@ -658,8 +660,9 @@ static int adopt_or_refuse(struct run *r)
 	if (ledger_is_managed(r->u.tags, r->u.n_tags))
 		return PAI_EXIT_OK;
 	if (!r->cfg.adopt_existing)
-		return fail(PAI_EXIT_REFUSED, "IAM user %s exists but is not managed by " PROG
-		                              " (no %s tag); nothing done (see adopt_existing)",
+		return fail(PAI_EXIT_REFUSED,
+		            "IAM user %s exists but is not managed by " PROG
+		            " (no %s tag); nothing done (see adopt_existing)",
 		            r->iam_name, LEDGER_OWNER_KEY);
 	if (r->o->dry_run) {
 		plan(r, "TagUser", "(adopt: ownership tag)");
@@ -707,7 +710,8 @@ static int existing_user(struct run *r, bool force_rotate)
 				iam_tag_user(r->c, r->iam_name, &tag, 1, NULL);
 		}
 		if (r->o->dry_run) {
-			plan(r, "(nothing)", "key verified");
+			if (!r->o->quiet)
+				printf("dry-run: nothing to change: key %s verified\n", ours);
 			return PAI_EXIT_OK;
 		}
 		aws_client_flush(r->c);
@@ -727,8 +731,9 @@ static int existing_user(struct run *r, bool force_rotate)
 
 		describe_keys(r, desc, sizeof(desc));
 		if (r->cfg.on_limit == PAI_ON_LIMIT_FAIL)
-			return fail(PAI_EXIT_REFUSED, "IAM user %s already has 2 access keys (%s); "
-			                              "none created (on_limit = fail)",
+			return fail(PAI_EXIT_REFUSED,
+			            "IAM user %s already has 2 access keys (%s); "
+			            "none created (on_limit = fail)",
 			            r->iam_name, desc);
 		for (i = 0; i < r->ledger.n; i++) {
 			const struct ledger_entry *le = &r->ledger.e[i];
@@ -741,8 +746,9 @@ static int existing_user(struct run *r, bool force_rotate)
 			}
 		}
 		if (!victim)
-			return fail(PAI_EXIT_REFUSED, "IAM user %s has 2 access keys not made by " PROG
-			                              " (%s); none deleted",
+			return fail(PAI_EXIT_REFUSED,
+			            "IAM user %s has 2 access keys not made by " PROG
+			            " (%s); none deleted",
 			            r->iam_name, desc);
 		del_first[n_del++] = victim->key_id;
 		if (!strcmp(victim->key_id, old_id))
@@ -909,7 +915,9 @@ static int do_status(struct run *r)
 	if (km)
 		say(r, "this host (%s): key %s, %s, %lld days old, last used %s", r->host, ours,
 		    km->status, (long long)((r->now - key_created(r, km)) / DAY),
-		    lres.status ? "unknown" : lu.last_used_date[0] ? lu.last_used_date : "never");
+		    lres.status            ? "unknown"
+		    : lu.last_used_date[0] ? lu.last_used_date
+		                           : "never");
 	else
 		say(r, "this host (%s): no key", r->host);
 	for (i = 0; i < r->keys.n; i++) {
@@ -945,8 +953,9 @@ static int prepare(struct run *r)
 	if (rc)
 		return rc;
 	if (state_open(r->cfg.state_dir, &r->sdir))
-		return fail(PAI_EXIT_FILE, "state directory %s: missing, or not a 0700 directory "
-		                           "of the helper's account",
+		return fail(PAI_EXIT_FILE,
+		            "state directory %s: missing, or not a 0700 directory "
+		            "of the helper's account",
 		            r->cfg.state_dir);
 	r->hf.pv = &r->pv;
 	r->hf.home = r->home;

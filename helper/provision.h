@@ -16,10 +16,10 @@ enum prov_action {
 
 struct prov_opts {
 	enum prov_action action;
-	const char *config;  /* --config; NULL = PAI_CONFIG_PATH */
-	const char *user;    /* --user; NULL = the real uid's account */
-	const char *home;    /* --home (tests, unprivileged only); NULL = from passwd */
-	const char *host;    /* --host (tests, unprivileged only); NULL = uname */
+	const char *config; /* --config; NULL = PAI_CONFIG_PATH */
+	const char *user;   /* --user; NULL = the real uid's account */
+	const char *home;   /* --home (tests, unprivileged only); NULL = from passwd */
+	const char *host;   /* --host (tests, unprivileged only); NULL = uname */
 	bool dry_run;
 	bool quiet;
 };

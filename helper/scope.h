@@ -9,7 +9,7 @@
 
 struct scope_rules {
 	unsigned long min_uid;
-	const char *const *groups;  /* Linux groups; n_groups == 0 = everyone */
+	const char *const *groups; /* Linux groups; n_groups == 0 = everyone */
 	size_t n_groups;
 	const char *const *exclude; /* login names never in scope */
 	size_t n_exclude;

@@ -191,8 +191,8 @@ static pai_err set_time(time_t *dst, const char *v)
 static bool valid_url(const char *s)
 {
 	return strncmp(s, "https://", 8) == 0 && strspn(s + 8, "abcdefghijklmnopqrstuvwxyz"
-	                                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                                     "0123456789.-/") == strlen(s + 8);
+	                                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                                       "0123456789.-/") == strlen(s + 8);
 }
 
 static pai_err set_field(struct user_state *st, const char *k, const char *v)

@@ -123,16 +123,16 @@ static void state_parses_its_own_format(void **st)
 static void state_refuses_hostile_contents(void **st)
 {
 	static const char *const bad[] = {
-		"",
-		"login=alice\n",                                   /* no key */
-		"login=alice\nkey_id=AKIA/../../x\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nkey_created=-5\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nverified_at=12abc\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=http://evil/\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=https://x\"y\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nhost=a b\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\ngarbage line\n",
-		"login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\naccount=1234\n",
+	    "",
+	    "login=alice\n", /* no key */
+	    "login=alice\nkey_id=AKIA/../../x\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nkey_created=-5\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nverified_at=12abc\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=http://evil/\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nurl=https://x\"y\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nhost=a b\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\ngarbage line\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\naccount=1234\n",
 	};
 	struct user_state s;
 	char big[9000];
@@ -234,14 +234,14 @@ static void scope_min_uid_and_exclude(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ledger_reads_good_entries_and_skips_hostile_ones),
-		cmocka_unit_test(ledger_tag_round_trips_and_refuses_bad_input),
-		cmocka_unit_test(signin_urls_per_partition),
-		cmocka_unit_test(state_parses_its_own_format),
-		cmocka_unit_test(state_refuses_hostile_contents),
-		cmocka_unit_test(state_dir_round_trip_lock_and_alias),
-		cmocka_unit_test(state_refuses_a_symlinked_state_file),
-		cmocka_unit_test(scope_min_uid_and_exclude),
+	    cmocka_unit_test(ledger_reads_good_entries_and_skips_hostile_ones),
+	    cmocka_unit_test(ledger_tag_round_trips_and_refuses_bad_input),
+	    cmocka_unit_test(signin_urls_per_partition),
+	    cmocka_unit_test(state_parses_its_own_format),
+	    cmocka_unit_test(state_refuses_hostile_contents),
+	    cmocka_unit_test(state_dir_round_trip_lock_and_alias),
+	    cmocka_unit_test(state_refuses_a_symlinked_state_file),
+	    cmocka_unit_test(scope_min_uid_and_exclude),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
