@@ -136,7 +136,8 @@ class Endpoint:
 
 	def calls(self, service=None):
 		"""Every recorded call (dicts: action, service, user, key_id, caller_key, status,
-		error, fault, hostile, params, time, seq); IMDS calls have service "imds"."""
+		error, fault, hostile, params, time, seq, conn = the TCP connection's number);
+		IMDS calls have service "imds"."""
 		c = self._control("GET", "calls")["calls"]
 		return [x for x in c if service is None or x["service"] == service]
 
@@ -245,6 +246,15 @@ class Endpoint:
 			return ""
 
 
+def _die_with_parent():
+	"""preexec_fn: the kernel sends SIGTERM to the child if pytest itself dies (even kill -9),
+	so no endpoint outlives its test run."""
+	import ctypes
+	import signal
+	PR_SET_PDEATHSIG = 1
+	ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 def stop_process(proc):
 	"""Terminates and reaps proc; kills it when it does not stop in time."""
 	if proc.poll() is None:
@@ -279,7 +289,8 @@ def start_endpoint(workdir, tls=False, alias=None, account=None, partition=None,
 	env = clean_env(PYTHONDONTWRITEBYTECODE="1")
 	with open(log_path, "wb") as log:
 		proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-		                        stderr=log, env=env, cwd=workdir)
+		                        stderr=log, env=env, cwd=workdir,
+		                        preexec_fn=_die_with_parent)
 	try:
 		line = b""
 		deadline = time.monotonic() + START_TIMEOUT_S

@@ -983,6 +983,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 	scheme = "http"
 	extra_info = {}
 
+	_conn_counter = iter(range(1, 1 << 62))
+	_conn_lock = threading.Lock()
+
+	def setup(self):
+		super().setup()
+		with Handler._conn_lock:
+			self.conn_id = next(Handler._conn_counter)
+
 	def log_message(self, fmt, *args):
 		if self.verbose:
 			sys.stderr.write("iam-endpoint: %s %s\n" % (self.address_string(), fmt % args))
@@ -1186,6 +1194,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			s.seq += 1
 			rec["seq"] = s.seq
 			rec["time"] = time.time()
+			rec["conn"] = self.conn_id
 			rec["status"] = status
 			rec["error"] = code
 			s.calls.append(rec)

@@ -165,7 +165,10 @@ def test_keep_alive_serves_several_calls_on_one_connection(iam_endpoint):
 		assert status == 200
 		assert "Content-Length" in headers
 	conn.close()
-	assert len(iam_endpoint.calls()) == 3
+	calls = iam_endpoint.calls()
+	assert len(calls) == 3 and len({c["conn"] for c in calls}) == 1
+	call(iam_endpoint, {"Action": "GetUser"})
+	assert iam_endpoint.calls()[-1]["conn"] != calls[0]["conn"]
 
 
 def test_concurrent_calls_all_answered(iam_endpoint):
@@ -931,3 +934,46 @@ def test_debian_aws_cli_works_against_it(iam_endpoint, tmp_home):
 	assert iam_endpoint.actions() == ["GetCallerIdentity", "GetUser", "CreateAccessKey",
 	                                  "ListAccessKeys"]
 	assert all(c["status"] == 200 for c in iam_endpoint.calls())
+
+
+def test_endpoint_dies_with_its_parent(tmp_path):
+	"""A killed test run leaves no endpoint behind (PR_SET_PDEATHSIG)."""
+	script = ("import sys, time; sys.path.insert(0, %r)\n"
+	          "from conftest import start_endpoint\n"
+	          "ep = start_endpoint(%r)\n"
+	          "print(ep.proc.pid, flush=True)\n"
+	          "time.sleep(60)\n") % (os.path.dirname(os.path.dirname(ENDPOINT_SCRIPT)),
+	                                 str(tmp_path / "ep"))
+	parent = subprocess.Popen([PYTHON, "-c", script], stdout=subprocess.PIPE, text=True,
+	                          stdin=subprocess.DEVNULL)
+	try:
+		child = int(parent.stdout.readline())
+	finally:
+		parent.kill()
+		parent.wait()
+		parent.stdout.close()
+	for _ in range(100):
+		try:
+			os.kill(child, 0)
+		except ProcessLookupError:
+			break
+		with open("/proc/%d/stat" % child) as f:
+			if f.read().split(") ")[1].startswith("Z"):
+				break  # exited; reaped by init shortly
+		time.sleep(0.1)
+	else:
+		os.kill(child, 9)
+		pytest.fail("endpoint outlived its parent")
+
+
+def test_get_with_query_parameters_is_verified_too(iam_endpoint):
+	params = {"Action": "GetUser", "UserName": "pai-admin", "Version": "2010-05-08"}
+	q = urllib.parse.urlencode(params)
+	req = AWSRequest(method="GET", url=iam_endpoint.url + "/?" + q)
+	SigV4Auth(Credentials(iam_endpoint.admin_key_id, iam_endpoint.admin_secret), "iam",
+	          "us-east-1").add_auth(req)
+	status, _, body = send(iam_endpoint, "GET", "/?" + q, headers=dict(req.headers.items()))
+	assert status == 200 and b"<UserName>pai-admin</UserName>" in body
+	status, _, body = send(iam_endpoint, "GET", "/?" + q.replace("pai-admin", "other"),
+	                       headers=dict(req.headers.items()))
+	assert status == 403 and b"SignatureDoesNotMatch" in body
