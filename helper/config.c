@@ -28,11 +28,11 @@ struct loader {
 	bool cont;        /* that line starts with a blank */
 	size_t bad_line;  /* first line the reader refused, 0 if none */
 	const char *bad_why;
-	size_t err_line;  /* first line with a handler error */
+	size_t err_line; /* first line with a handler error */
 	char msg[256];
-	uint64_t seen[8];      /* keys already given, by table index */
-	size_t last_key;       /* table index of the previous key, for continuations */
-	size_t line_of[64];    /* line each key was given on */
+	uint64_t seen[8];   /* keys already given, by table index */
+	size_t last_key;    /* table index of the previous key, for continuations */
+	size_t line_of[64]; /* line each key was given on */
 };
 
 enum ktype { K_UINT, K_BOOL, K_ENUM, K_STR, K_LIST };
@@ -41,12 +41,12 @@ struct key_def {
 	const char *section;
 	const char *name;
 	enum ktype type;
-	size_t off;                   /* offsetof in struct pai_config */
-	size_t size;                  /* K_STR: field size; K_LIST: item size */
-	unsigned long min, max;       /* K_UINT range; K_LIST: max items in max */
-	const char *const *choices;   /* K_ENUM, NULL-terminated; index stored as int */
+	size_t off;                 /* offsetof in struct pai_config */
+	size_t size;                /* K_STR: field size; K_LIST: item size */
+	unsigned long min, max;     /* K_UINT range; K_LIST: max items in max */
+	const char *const *choices; /* K_ENUM, NULL-terminated; index stored as int */
 	bool (*check)(struct loader *, const char *); /* K_STR, K_LIST items */
-	size_t count_off;             /* K_LIST: offsetof the size_t count */
+	size_t count_off;                             /* K_LIST: offsetof the size_t count */
 };
 
 static void fail(struct loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -253,7 +253,8 @@ static bool check_group(struct loader *ld, const char *v)
 static bool check_policy(struct loader *ld, const char *v)
 {
 	if (!valid_policy_arn(v)) {
-		fail(ld, "'%.96s' is not a managed policy ARN (arn:aws:iam::ACCOUNT|aws:policy/NAME)",
+		fail(ld,
+		     "'%.96s' is not a managed policy ARN (arn:aws:iam::ACCOUNT|aws:policy/NAME)",
 		     v);
 		return false;
 	}
@@ -282,50 +283,48 @@ static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov", NULL};
 static const char *const on_limits[] = {"fail", "replace-oldest-managed", NULL};
 static const char *const passwords[] = {"no", "initial", NULL};
 
-#define OFF(f) offsetof(struct pai_config, f)
-#define SZ(f)  sizeof(((struct pai_config *)0)->f)
+#define OFF(f)  offsetof(struct pai_config, f)
+#define SZ(f)   sizeof(((struct pai_config *)0)->f)
 #define ITEM(f) sizeof(((struct pai_config *)0)->f[0])
 
 static const struct key_def keys[] = {
-	{"aws", "partition", K_ENUM, OFF(partition), 0, 0, 0, partitions, NULL, 0},
-	{"aws", "endpoint", K_STR, OFF(endpoint), SZ(endpoint), 0, 0, NULL, check_url, 0},
-	{"aws", "sts_endpoint", K_STR, OFF(sts_endpoint), SZ(sts_endpoint), 0, 0, NULL, check_url,
-	 0},
-	{"aws", "imds_endpoint", K_STR, OFF(imds_endpoint), SZ(imds_endpoint), 0, 0, NULL,
-	 check_imds_url, 0},
-	{"aws", "credentials", K_STR, OFF(credentials), SZ(credentials), 0, 0, NULL,
-	 check_credentials, 0},
-	{"aws", "profile", K_STR, OFF(profile), SZ(profile), 0, 0, NULL, check_profile, 0},
-	{"aws", "connect_timeout", K_UINT, OFF(connect_timeout), 0, 1, 60, NULL, NULL, 0},
-	{"aws", "deadline", K_UINT, OFF(deadline), 0, 1, 300, NULL, NULL, 0},
-	{"aws", "max_attempts", K_UINT, OFF(max_attempts), 0, 1, 10, NULL, NULL, 0},
-	{"scope", "min_uid", K_UINT, OFF(min_uid), 0, 0, 4294967294ul, NULL, NULL, 0},
-	{"scope", "groups", K_LIST, OFF(scope_groups), ITEM(scope_groups), 0, PAI_CONF_MAX_LINUX,
-	 NULL, check_linux_name, OFF(n_scope_groups)},
-	{"scope", "exclude", K_LIST, OFF(exclude), ITEM(exclude), 0, PAI_CONF_MAX_LINUX, NULL,
-	 check_linux_name, OFF(n_exclude)},
-	{"user", "name", K_STR, OFF(name_template), SZ(name_template), 0, 0, NULL,
-	 check_name_template, 0},
-	{"user", "path", K_STR, OFF(path), SZ(path), 0, 0, NULL, check_iam_path, 0},
-	{"user", "create", K_BOOL, OFF(create), 0, 0, 0, NULL, NULL, 0},
-	{"user", "adopt_existing", K_BOOL, OFF(adopt_existing), 0, 0, 0, NULL, NULL, 0},
-	{"user", "groups", K_LIST, OFF(user_groups), ITEM(user_groups), 0, PAI_CONF_MAX_GROUPS,
-	 NULL, check_group, OFF(n_user_groups)},
-	{"user", "policies", K_LIST, OFF(policies), ITEM(policies), 0, PAI_CONF_MAX_POLICIES, NULL,
-	 check_policy, OFF(n_policies)},
-	{"user", "permissions_boundary", K_STR, OFF(permissions_boundary),
-	 SZ(permissions_boundary), 0, 0, NULL, check_policy, 0},
-	{"user", "tags", K_LIST, OFF(tags), 0, 0, PAI_CONF_MAX_TAGS, NULL, NULL, OFF(n_tags)},
-	{"keys", "profile", K_STR, OFF(keys_profile), SZ(keys_profile), 0, 0, NULL, check_profile,
-	 0},
-	{"keys", "max_age_days", K_UINT, OFF(max_age_days), 0, 1, 3650, NULL, NULL, 0},
-	{"keys", "verify_interval", K_UINT, OFF(verify_interval), 0, 0, 604800, NULL, NULL, 0},
-	{"keys", "on_limit", K_ENUM, OFF(on_limit), 0, 0, 0, on_limits, NULL, 0},
-	{"keys", "wait_until_usable", K_UINT, OFF(wait_until_usable), 0, 0, 300, NULL, NULL, 0},
-	{"keys", "region", K_STR, OFF(region), SZ(region), 0, 0, NULL, check_region, 0},
-	{"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
-	{"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
-	{"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
+    {"aws", "partition", K_ENUM, OFF(partition), 0, 0, 0, partitions, NULL, 0},
+    {"aws", "endpoint", K_STR, OFF(endpoint), SZ(endpoint), 0, 0, NULL, check_url, 0},
+    {"aws", "sts_endpoint", K_STR, OFF(sts_endpoint), SZ(sts_endpoint), 0, 0, NULL, check_url, 0},
+    {"aws", "imds_endpoint", K_STR, OFF(imds_endpoint), SZ(imds_endpoint), 0, 0, NULL,
+     check_imds_url, 0},
+    {"aws", "credentials", K_STR, OFF(credentials), SZ(credentials), 0, 0, NULL, check_credentials,
+     0},
+    {"aws", "profile", K_STR, OFF(profile), SZ(profile), 0, 0, NULL, check_profile, 0},
+    {"aws", "connect_timeout", K_UINT, OFF(connect_timeout), 0, 1, 60, NULL, NULL, 0},
+    {"aws", "deadline", K_UINT, OFF(deadline), 0, 1, 300, NULL, NULL, 0},
+    {"aws", "max_attempts", K_UINT, OFF(max_attempts), 0, 1, 10, NULL, NULL, 0},
+    {"scope", "min_uid", K_UINT, OFF(min_uid), 0, 0, 4294967294ul, NULL, NULL, 0},
+    {"scope", "groups", K_LIST, OFF(scope_groups), ITEM(scope_groups), 0, PAI_CONF_MAX_LINUX, NULL,
+     check_linux_name, OFF(n_scope_groups)},
+    {"scope", "exclude", K_LIST, OFF(exclude), ITEM(exclude), 0, PAI_CONF_MAX_LINUX, NULL,
+     check_linux_name, OFF(n_exclude)},
+    {"user", "name", K_STR, OFF(name_template), SZ(name_template), 0, 0, NULL, check_name_template,
+     0},
+    {"user", "path", K_STR, OFF(path), SZ(path), 0, 0, NULL, check_iam_path, 0},
+    {"user", "create", K_BOOL, OFF(create), 0, 0, 0, NULL, NULL, 0},
+    {"user", "adopt_existing", K_BOOL, OFF(adopt_existing), 0, 0, 0, NULL, NULL, 0},
+    {"user", "groups", K_LIST, OFF(user_groups), ITEM(user_groups), 0, PAI_CONF_MAX_GROUPS, NULL,
+     check_group, OFF(n_user_groups)},
+    {"user", "policies", K_LIST, OFF(policies), ITEM(policies), 0, PAI_CONF_MAX_POLICIES, NULL,
+     check_policy, OFF(n_policies)},
+    {"user", "permissions_boundary", K_STR, OFF(permissions_boundary), SZ(permissions_boundary), 0,
+     0, NULL, check_policy, 0},
+    {"user", "tags", K_LIST, OFF(tags), 0, 0, PAI_CONF_MAX_TAGS, NULL, NULL, OFF(n_tags)},
+    {"keys", "profile", K_STR, OFF(keys_profile), SZ(keys_profile), 0, 0, NULL, check_profile, 0},
+    {"keys", "max_age_days", K_UINT, OFF(max_age_days), 0, 1, 3650, NULL, NULL, 0},
+    {"keys", "verify_interval", K_UINT, OFF(verify_interval), 0, 0, 604800, NULL, NULL, 0},
+    {"keys", "on_limit", K_ENUM, OFF(on_limit), 0, 0, 0, on_limits, NULL, 0},
+    {"keys", "wait_until_usable", K_UINT, OFF(wait_until_usable), 0, 0, 300, NULL, NULL, 0},
+    {"keys", "region", K_STR, OFF(region), SZ(region), 0, 0, NULL, check_region, 0},
+    {"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
+    {"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
+    {"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -334,7 +333,7 @@ void config_defaults(struct pai_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->partition = PAI_PARTITION_AWS;
 	snprintf(cfg->credentials, sizeof(cfg->credentials), "%s",
-		 "/etc/security/pam_aws_iam.credentials");
+	         "/etc/security/pam_aws_iam.credentials");
 	snprintf(cfg->profile, sizeof(cfg->profile), "default");
 	cfg->connect_timeout = 2;
 	cfg->deadline = 8;
@@ -425,7 +424,8 @@ static bool set_str(struct loader *ld, const struct key_def *k, const char *v)
 		return false;
 	}
 	if ((k->off == OFF(name_template) || k->off == OFF(path) || k->off == OFF(profile) ||
-	     k->off == OFF(keys_profile) || k->off == OFF(state_dir)) && !*v) {
+	     k->off == OFF(keys_profile) || k->off == OFF(state_dir)) &&
+	    !*v) {
 		fail(ld, "%s must not be empty", k->name);
 		return false;
 	}
@@ -451,8 +451,10 @@ static bool add_tag(struct loader *ld, char *item)
 	for (i = strlen(key); i && (key[i - 1] == ' ' || key[i - 1] == '\t'); i--)
 		key[i - 1] = '\0';
 	if (!valid_tag_key(key) || strncasecmp(key, "aws:", 4) == 0) {
-		fail(ld, "tag key '%.64s' is not 1-128 of letters, digits, space and _.:/=+-@ "
-			 "(and may not start with aws:)", key);
+		fail(ld,
+		     "tag key '%.64s' is not 1-128 of letters, digits, space and _.:/=+-@ "
+		     "(and may not start with aws:)",
+		     key);
 		return false;
 	}
 	if (strlen(val) >= PAI_CONF_TAG_VALUE_MAX) {
@@ -582,7 +584,8 @@ static char *reader(char *str, int num, void *stream)
 	ld->lineno++;
 	if (n > LINE_MAX_CHARS || n + 2 > (size_t)num) {
 		ld->bad_line = ld->lineno;
-		ld->bad_why = "line longer than 198 characters (continue a long list on indented lines)";
+		ld->bad_why =
+		    "line longer than 198 characters (continue a long list on indented lines)";
 		return NULL;
 	}
 	memcpy(str, ld->text, n);
@@ -651,7 +654,7 @@ static void check_whole(struct loader *ld)
 }
 
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
-			   size_t errlen)
+                           size_t errlen)
 {
 	struct loader ld;
 	int r;
@@ -680,7 +683,7 @@ pai_err config_load_string(const char *text, const char *name, struct pai_config
 		snprintf(err, errlen, "%s:%zu: %s", ld.name, ld.bad_line, ld.bad_why);
 	} else if (r > 0 && (!line || (size_t)r < line)) {
 		snprintf(err, errlen, "%s:%d: not a [section], key = value or comment line",
-			 ld.name, r);
+		         ld.name, r);
 	} else if (line) {
 		snprintf(err, errlen, "%s:%zu: %s", ld.name, line, ld.msg);
 	} else {
@@ -690,8 +693,7 @@ pai_err config_load_string(const char *text, const char *name, struct pai_config
 	return PAI_ERR_CONFIG;
 }
 
-pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err,
-		       size_t errlen)
+pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen)
 {
 	struct stat st;
 	char *text;
@@ -769,12 +771,13 @@ pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errle
 	}
 	if (st.st_uid != 0) {
 		snprintf(err, errlen, "%s: not owned by root (uid %lu); refusing to run", path,
-			 (unsigned long)st.st_uid);
+		         (unsigned long)st.st_uid);
 		return PAI_ERR_CONFIG;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: writable by group or others (mode %04o); refusing to run",
-			 path, (unsigned)(st.st_mode & 07777));
+		snprintf(err, errlen,
+		         "%s: writable by group or others (mode %04o); refusing to run", path,
+		         (unsigned)(st.st_mode & 07777));
 		return PAI_ERR_CONFIG;
 	}
 	return PAI_OK;
@@ -801,30 +804,30 @@ void config_print(const struct pai_config *c, FILE *f)
 
 	fprintf(f, "[aws]\npartition = %s\n", config_partition_name(c->partition));
 	fprintf(f, "endpoint = %s\nsts_endpoint = %s\nimds_endpoint = %s\n", c->endpoint,
-		c->sts_endpoint, c->imds_endpoint);
+	        c->sts_endpoint, c->imds_endpoint);
 	fprintf(f, "credentials = %s\nprofile = %s\n",
-		c->credentials_instance ? "instance" : c->credentials, c->profile);
+	        c->credentials_instance ? "instance" : c->credentials, c->profile);
 	fprintf(f, "connect_timeout = %u\ndeadline = %u\nmax_attempts = %u\n", c->connect_timeout,
-		c->deadline, c->max_attempts);
+	        c->deadline, c->max_attempts);
 	fprintf(f, "\n[scope]\nmin_uid = %lu\n", c->min_uid);
 	print_list(f, "groups", (char *)c->scope_groups, sizeof(c->scope_groups[0]),
-		   c->n_scope_groups);
+	           c->n_scope_groups);
 	print_list(f, "exclude", (char *)c->exclude, sizeof(c->exclude[0]), c->n_exclude);
 	fprintf(f, "\n[user]\nname = %s\npath = %s\ncreate = %s\nadopt_existing = %s\n",
-		c->name_template, c->path, c->create ? "yes" : "no",
-		c->adopt_existing ? "yes" : "no");
+	        c->name_template, c->path, c->create ? "yes" : "no",
+	        c->adopt_existing ? "yes" : "no");
 	print_list(f, "groups", (char *)c->user_groups, sizeof(c->user_groups[0]),
-		   c->n_user_groups);
+	           c->n_user_groups);
 	print_list(f, "policies", (char *)c->policies, sizeof(c->policies[0]), c->n_policies);
 	fprintf(f, "permissions_boundary = %s\ntags =", c->permissions_boundary);
 	for (i = 0; i < c->n_tags; i++)
 		fprintf(f, "%s%s=%s", i ? ", " : " ", c->tags[i].key, c->tags[i].value);
 	fprintf(f, "\n\n[keys]\nprofile = %s\nmax_age_days = %u\nverify_interval = %u\n",
-		c->keys_profile, c->max_age_days, c->verify_interval);
+	        c->keys_profile, c->max_age_days, c->verify_interval);
 	fprintf(f, "on_limit = %s\nwait_until_usable = %u\nregion = %s\n",
-		on_limits[c->on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED],
-		c->wait_until_usable, c->region);
+	        on_limits[c->on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED], c->wait_until_usable,
+	        c->region);
 	fprintf(f, "\n[console]\nshow_url = %s\npassword = %s\n", c->show_url ? "yes" : "no",
-		passwords[c->password == PAI_PASSWORD_INITIAL]);
+	        passwords[c->password == PAI_PASSWORD_INITIAL]);
 	fprintf(f, "\n[state]\ndir = %s\n", c->state_dir);
 }

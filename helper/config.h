@@ -10,21 +10,21 @@
 #include <stdio.h>
 #include "err.h"
 
-#define PAI_CONF_URL_MAX        512  /* endpoint URLs, NUL included */
-#define PAI_CONF_PATH_MAX       1024 /* local file and directory paths, NUL included */
-#define PAI_CONF_PROFILE_MAX    129  /* AWS profile names, NUL included */
-#define PAI_CONF_LINUX_NAME_MAX 257  /* Linux user and group names, NUL included */
-#define PAI_CONF_MAX_LINUX      64   /* [scope] groups and exclude entries, each */
-#define PAI_CONF_TEMPLATE_MAX   257  /* templates, NUL included */
-#define PAI_CONF_IAM_PATH_MAX   513  /* IAM path, NUL included */
-#define PAI_CONF_GROUP_MAX      129  /* IAM group name, NUL included */
-#define PAI_CONF_MAX_GROUPS     10   /* IAM: groups per user */
-#define PAI_CONF_ARN_MAX        2049 /* policy ARN, NUL included */
-#define PAI_CONF_MAX_POLICIES   20   /* IAM: managed policies per user (hard quota) */
-#define PAI_CONF_TAG_KEY_MAX    129  /* NUL included */
-#define PAI_CONF_TAG_VALUE_MAX  257  /* template, NUL included */
-#define PAI_CONF_MAX_TAGS       49   /* IAM allows 50; the tool's ownership tag takes one */
-#define PAI_CONF_REGION_MAX     64   /* NUL included */
+#define PAI_CONF_URL_MAX        512         /* endpoint URLs, NUL included */
+#define PAI_CONF_PATH_MAX       1024        /* local file and directory paths, NUL included */
+#define PAI_CONF_PROFILE_MAX    129         /* AWS profile names, NUL included */
+#define PAI_CONF_LINUX_NAME_MAX 257         /* Linux user and group names, NUL included */
+#define PAI_CONF_MAX_LINUX      64          /* [scope] groups and exclude entries, each */
+#define PAI_CONF_TEMPLATE_MAX   257         /* templates, NUL included */
+#define PAI_CONF_IAM_PATH_MAX   513         /* IAM path, NUL included */
+#define PAI_CONF_GROUP_MAX      129         /* IAM group name, NUL included */
+#define PAI_CONF_MAX_GROUPS     10          /* IAM: groups per user */
+#define PAI_CONF_ARN_MAX        2049        /* policy ARN, NUL included */
+#define PAI_CONF_MAX_POLICIES   20          /* IAM: managed policies per user (hard quota) */
+#define PAI_CONF_TAG_KEY_MAX    129         /* NUL included */
+#define PAI_CONF_TAG_VALUE_MAX  257         /* template, NUL included */
+#define PAI_CONF_MAX_TAGS       49          /* IAM allows 50; the tool's ownership tag takes one */
+#define PAI_CONF_REGION_MAX     64          /* NUL included */
 #define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
 
 enum pai_partition { PAI_PARTITION_AWS, PAI_PARTITION_AWS_CN, PAI_PARTITION_AWS_US_GOV };
@@ -71,10 +71,10 @@ struct pai_config {
 
 	/* [keys] */
 	char keys_profile[PAI_CONF_PROFILE_MAX];
-	unsigned max_age_days;      /* 1-3650 */
-	unsigned verify_interval;   /* seconds, 0-604800 */
+	unsigned max_age_days;    /* 1-3650 */
+	unsigned verify_interval; /* seconds, 0-604800 */
 	enum pai_on_limit on_limit;
-	unsigned wait_until_usable; /* seconds, 0-300, within deadline */
+	unsigned wait_until_usable;       /* seconds, 0-300, within deadline */
 	char region[PAI_CONF_REGION_MAX]; /* "" = leave ~/.aws/config alone */
 
 	/* [console] */
@@ -94,7 +94,7 @@ pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, si
 pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen);
 /* Same, from a string; name stands for FILE in messages. */
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
-			   size_t errlen);
+                           size_t errlen);
 /* Refuses (PAI_ERR_CONFIG, "PATH: reason") a config file that is not a regular file owned by
  * root or that group or other may write. Checks the open fd when fd >= 0, else lstat(path). */
 pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen);

@@ -23,14 +23,14 @@ enum line_type { L_BLANK, L_COMMENT, L_SECTION, L_KEY, L_CONT };
 enum eol_kind { EOL_NONE, EOL_LF, EOL_CRLF, EOL_CR };
 
 struct cf_line {
-	size_t off, len;        /* text in cf->data, line ending excluded */
-	uint8_t eol;            /* enum eol_kind */
-	uint8_t type;           /* enum line_type */
-	uint8_t in_value;       /* L_BLANK that configparser adds to a value as "" */
-	uint32_t sect;          /* section of the line, NO_SECT before the first header */
-	uint32_t owner;         /* L_KEY: itself; L_CONT and in_value blanks: the key line */
-	uint32_t vend;          /* L_KEY: last line of its value (itself or its last L_CONT) */
-	size_t indent_bytes;    /* bytes of leading whitespace */
+	size_t off, len;         /* text in cf->data, line ending excluded */
+	uint8_t eol;             /* enum eol_kind */
+	uint8_t type;            /* enum line_type */
+	uint8_t in_value;        /* L_BLANK that configparser adds to a value as "" */
+	uint32_t sect;           /* section of the line, NO_SECT before the first header */
+	uint32_t owner;          /* L_KEY: itself; L_CONT and in_value blanks: the key line */
+	uint32_t vend;           /* L_KEY: last line of its value (itself or its last L_CONT) */
+	size_t indent_bytes;     /* bytes of leading whitespace */
 	size_t key_off, key_len; /* L_KEY: key name */
 	size_t val_off, val_len; /* L_KEY, L_CONT: stripped value */
 };
@@ -59,7 +59,7 @@ static const char *const eol_text[] = {"", "\n", "\r\n", "\r"};
 static const size_t eol_len[] = {0, 1, 2, 1};
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -326,7 +326,8 @@ static pai_err split_lines(struct credfile *cf, char *err, size_t errlen)
 		l->len = i - start;
 		l->sect = NO_SECT;
 		l->owner = l->vend = NO_LINE;
-		if (i < cf->len && cf->data[i] == '\r' && i + 1 < cf->len && cf->data[i + 1] == '\n')
+		if (i < cf->len && cf->data[i] == '\r' && i + 1 < cf->len &&
+		    cf->data[i + 1] == '\n')
 			l->eol = EOL_CRLF, i += 2;
 		else if (i < cf->len && cf->data[i] == '\r')
 			l->eol = EOL_CR, i += 1;
@@ -339,7 +340,7 @@ static pai_err split_lines(struct credfile *cf, char *err, size_t errlen)
 }
 
 static pai_err add_section(struct credfile *cf, size_t lineno, size_t name_off, size_t name_len,
-			   char *err, size_t errlen)
+                           char *err, size_t errlen)
 {
 	const char *name = cf->data + name_off;
 	struct cf_section *s, *ns;
@@ -403,7 +404,7 @@ static uint32_t find_dup_key(const struct credfile *cf, size_t upto, const struc
 		if (o->sect != k->sect && !(kdef && cf->sects[o->sect].is_defaults))
 			continue;
 		if (!ascii_casecmp_n(cf->data + o->key_off, o->key_len, cf->data + k->key_off,
-				     k->key_len))
+		                     k->key_len))
 			return (uint32_t)i;
 	}
 	return NO_LINE;
@@ -411,7 +412,7 @@ static uint32_t find_dup_key(const struct credfile *cf, size_t upto, const struc
 
 /* A key line: option up to the first '=' or ':', both sides stripped. */
 static pai_err parse_key(struct credfile *cf, size_t i, size_t voff, size_t vlen, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	struct cf_line *l = &cf->lines[i];
 	const char *v = cf->data + voff;
@@ -519,7 +520,7 @@ static pai_err classify(struct credfile *cf, char *err, size_t errlen)
 }
 
 static pai_err cf_parse_into(struct credfile *cf, const char *data, size_t len, char *err,
-			     size_t errlen)
+                             size_t errlen)
 {
 	pai_err e;
 
@@ -540,8 +541,8 @@ static pai_err cf_parse_into(struct credfile *cf, const char *data, size_t len, 
 	return e;
 }
 
-pai_err credfile_parse(const char *data, size_t len, enum credfile_kind kind,
-		       struct credfile **out, char *err, size_t errlen)
+pai_err credfile_parse(const char *data, size_t len, enum credfile_kind kind, struct credfile **out,
+                       char *err, size_t errlen)
 {
 	struct credfile *cf;
 	pai_err e;
@@ -617,7 +618,7 @@ static pai_err key_value(const struct credfile *cf, uint32_t k, struct buf *b)
 			e = buf_append(b, "\n", 1);
 			if (!e)
 				e = buf_append(b, cf->data + cf->lines[i].val_off,
-					       cf->lines[i].val_len);
+				               cf->lines[i].val_len);
 		} else if (cf->lines[i].type == L_BLANK && cf->lines[i].in_value) {
 			e = buf_append(b, "\n", 1);
 		}
@@ -633,7 +634,7 @@ static pai_err key_value(const struct credfile *cf, uint32_t k, struct buf *b)
 }
 
 pai_err credfile_get(const struct credfile *cf, const char *profile, const char *key, char *out,
-		     size_t outlen)
+                     size_t outlen)
 {
 	uint32_t s, k;
 	struct buf b;
@@ -658,8 +659,7 @@ pai_err credfile_get(const struct credfile *cf, const char *profile, const char 
 	return e;
 }
 
-static pai_err get_dup(const struct credfile *cf, const char *profile, const char *key,
-		       char **out)
+static pai_err get_dup(const struct credfile *cf, const char *profile, const char *key, char **out)
 {
 	char *v;
 	pai_err e;
@@ -690,9 +690,9 @@ pai_err credfile_get_creds(const struct credfile *cf, const char *profile, struc
 		if (e == PAI_ERR_NOT_FOUND)
 			e = PAI_OK;
 	}
-	if (!e && (!valid_access_key_id(c->access_key_id) ||
-		   !valid_secret_key(c->secret_access_key) ||
-		   (c->session_token && !c->session_token[0])))
+	if (!e &&
+	    (!valid_access_key_id(c->access_key_id) || !valid_secret_key(c->secret_access_key) ||
+	     (c->session_token && !c->session_token[0])))
 		e = PAI_ERR_INVALID;
 	if (e)
 		aws_creds_wipe(c);
@@ -769,13 +769,13 @@ static enum eol_kind dominant_eol(const struct credfile *cf)
 }
 
 static ssize_t kv_index(const struct credfile *cf, const struct cf_line *l,
-			const struct credfile_kv *kvs, size_t n)
+                        const struct credfile_kv *kvs, size_t n)
 {
 	size_t j;
 
 	for (j = 0; j < n; j++)
 		if (!ascii_casecmp_n(cf->data + l->key_off, l->key_len, kvs[j].key,
-				     strlen(kvs[j].key)))
+		                     strlen(kvs[j].key)))
 			return (ssize_t)j;
 	return -1;
 }
@@ -783,7 +783,7 @@ static ssize_t kv_index(const struct credfile *cf, const struct cf_line *l,
 /* Appends "key<sep>value" for a new key line, in the style of the model key line (NULL: no
  * key in the section yet, "key = value"). */
 static pai_err emit_new_key(const struct credfile *cf, const struct cf_line *model,
-			    const struct credfile_kv *kv, struct buf *b)
+                            const struct credfile_kv *kv, struct buf *b)
 {
 	const char *t;
 	size_t kend, d;
@@ -821,8 +821,8 @@ static pai_err emit_new_key(const struct credfile *cf, const struct cf_line *mod
 /* The line ending for a line we add after line i: its own, or the file's dominant one when
  * line i was the last line without one (it gets that ending and the new last line none). */
 static pai_err emit_added(const struct credfile *cf, const struct cf_line *model,
-			  const struct credfile_kv *kvs, size_t n, const bool *present,
-			  enum eol_kind eol, bool last_has_none, struct buf *b)
+                          const struct credfile_kv *kvs, size_t n, const bool *present,
+                          enum eol_kind eol, bool last_has_none, struct buf *b)
 {
 	size_t j, left = 0;
 	pai_err e = PAI_OK;
@@ -843,7 +843,7 @@ static pai_err emit_added(const struct credfile *cf, const struct cf_line *model
 
 /* Writes the edited file into b. */
 static pai_err build_edit(const struct credfile *cf, uint32_t s, const char *profile,
-			  const struct credfile_kv *kvs, size_t n, bool *present, struct buf *b)
+                          const struct credfile_kv *kvs, size_t n, bool *present, struct buf *b)
 {
 	size_t i, ins = NO_LINE, before;
 	ssize_t j;
@@ -882,7 +882,8 @@ static pai_err build_edit(const struct credfile *cf, uint32_t s, const char *pro
 					e = buf_append_str(b, kvs[j].value);
 				before = l->val_off + l->val_len;
 				if (!e)
-					e = buf_append(b, cf->data + before, l->off + l->len - before);
+					e = buf_append(b, cf->data + before,
+					               l->off + l->len - before);
 				eol = l->eol;
 				if (eol == EOL_NONE && i == ins && adding)
 					eol = dom;
@@ -918,17 +919,17 @@ static pai_err build_edit(const struct credfile *cf, uint32_t s, const char *pro
 		}
 	}
 	if (!e)
-		e = buf_appendf(b, "[%s%s]%s",
-				cf->kind == CREDFILE_CONFIG && strcmp(profile, "default") ? "profile "
-											   : "",
-				profile, eol_text[dom]);
+		e = buf_appendf(
+		    b, "[%s%s]%s",
+		    cf->kind == CREDFILE_CONFIG && strcmp(profile, "default") ? "profile " : "",
+		    profile, eol_text[dom]);
 	if (!e)
 		e = emit_added(cf, NULL, kvs, n, present, dom, false, b);
 	return e;
 }
 
 static pai_err check_edit(const struct credfile *cf, const char *profile,
-			  const struct credfile_kv *kvs, size_t n)
+                          const struct credfile_kv *kvs, size_t n)
 {
 	char *v;
 	size_t j;
@@ -951,8 +952,8 @@ static pai_err check_edit(const struct credfile *cf, const char *profile,
 	return e;
 }
 
-pai_err credfile_set_profile(struct credfile *cf, const char *profile, const struct credfile_kv *kvs,
-			     size_t n)
+pai_err credfile_set_profile(struct credfile *cf, const char *profile,
+                             const struct credfile_kv *kvs, size_t n)
 {
 	struct credfile next = {.kind = cf->kind};
 	struct buf b;
@@ -968,7 +969,7 @@ pai_err credfile_set_profile(struct credfile *cf, const char *profile, const str
 			return PAI_ERR_INVALID;
 		for (j = 0; j < i; j++)
 			if (!ascii_casecmp_n(kvs[i].key, strlen(kvs[i].key), kvs[j].key,
-					     strlen(kvs[j].key)))
+			                     strlen(kvs[j].key)))
 				return PAI_ERR_INVALID;
 	}
 	present = calloc(n, sizeof(*present));

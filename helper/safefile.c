@@ -15,7 +15,7 @@
 #define TEMP_TRIES 16
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -106,7 +106,7 @@ pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *
 }
 
 pai_err safedir_open_sub(struct safedir *d, const struct safedir *parent, const char *name,
-			 bool create, char *err, size_t errlen)
+                         bool create, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
@@ -158,7 +158,7 @@ void safedir_close(struct safedir *d)
 /* Opens name in d for reading after checking what it is; the fd is checked again with
  * fstat, which is what counts. */
 static pai_err open_existing(const struct safedir *d, const char *name, int *fdp, struct stat *st,
-			     char *err, size_t errlen)
+                             char *err, size_t errlen)
 {
 	int fd;
 
@@ -197,7 +197,7 @@ static pai_err open_existing(const struct safedir *d, const char *name, int *fdp
 }
 
 pai_err safefile_read(const struct safedir *d, const char *name, size_t max, struct buf *out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	struct stat st;
 	char chunk[4096];
@@ -285,7 +285,7 @@ static pai_err finish_file(int fd, const void *data, size_t len, mode_t mode)
 }
 
 pai_err safefile_replace(const struct safedir *d, const char *name, const void *data, size_t len,
-			 mode_t mode, char *err, size_t errlen)
+                         mode_t mode, char *err, size_t errlen)
 {
 	char tmp[300];
 	unsigned char rnd[8];
@@ -306,9 +306,9 @@ pai_err safefile_replace(const struct safedir *d, const char *name, const void *
 		if (getentropy(rnd, sizeof(rnd)) != 0)
 			return PAI_ERR_FILE;
 		snprintf(tmp, sizeof(tmp), ".%s.%02x%02x%02x%02x%02x%02x.tmp", name, rnd[0], rnd[1],
-			 rnd[2], rnd[3], rnd[4], rnd[5]);
+		         rnd[2], rnd[3], rnd[4], rnd[5]);
 		fd = openat(d->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    mode & 0600);
+		            mode & 0600);
 		if (fd < 0 && errno != EEXIST) {
 			seterr(err, errlen, "%s/%s: cannot create a temporary file: %s", d->path,
 			       name, strerror(errno));
@@ -338,8 +338,8 @@ pai_err safefile_replace(const struct safedir *d, const char *name, const void *
 	return PAI_OK;
 }
 
-pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data,
-			    size_t len, mode_t mode, char *err, size_t errlen)
+pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data, size_t len,
+                            mode_t mode, char *err, size_t errlen)
 {
 	int fd;
 

@@ -16,9 +16,9 @@
 #define SAFEFILE_MAX_READ (1024u * 1024u) /* default read cap */
 
 struct safedir {
-	int fd;                        /* O_DIRECTORY descriptor, -1 when closed */
-	uid_t uid;                     /* owner every entry must have */
-	char path[SAFEFILE_PATH_MAX];  /* for messages */
+	int fd;                       /* O_DIRECTORY descriptor, -1 when closed */
+	uid_t uid;                    /* owner every entry must have */
+	char path[SAFEFILE_PATH_MAX]; /* for messages */
 };
 
 /* Opens the home directory path (absolute) with O_DIRECTORY|O_NOFOLLOW; PAI_ERR_FILE when it
@@ -28,7 +28,7 @@ pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *
  * create is set and it is missing; PAI_ERR_NOT_FOUND when missing and !create, PAI_ERR_FILE for
  * a symlink or non-directory, PAI_ERR_REFUSED for one owned by someone else. */
 pai_err safedir_open_sub(struct safedir *d, const struct safedir *parent, const char *name,
-			 bool create, char *err, size_t errlen);
+                         bool create, char *err, size_t errlen);
 /* Closes; safe on a closed or zeroed-then-fd=-1 struct. */
 void safedir_close(struct safedir *d);
 
@@ -36,15 +36,15 @@ void safedir_close(struct safedir *d);
  * out (reset first). PAI_ERR_NOT_FOUND when absent, PAI_ERR_FILE for a symlink, FIFO,
  * directory or other non-regular file, PAI_ERR_REFUSED for a foreign owner, PAI_ERR_TOOBIG. */
 pai_err safefile_read(const struct safedir *d, const char *name, size_t max, struct buf *out,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 /* Replaces name atomically with data: a temporary file in d (O_EXCL|O_NOFOLLOW, mode), write,
  * fsync, renameat over name, fsync d. On failure the temporary file is removed and the old
  * file is left whole. Refuses to replace a symlink or non-regular file or a foreign one. */
 pai_err safefile_replace(const struct safedir *d, const char *name, const void *data, size_t len,
-			 mode_t mode, char *err, size_t errlen);
+                         mode_t mode, char *err, size_t errlen);
 /* Creates name exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mode), writes and fsyncs it;
  * PAI_ERR_EXISTS when anything already has that name. On failure the file is removed. */
-pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data,
-			    size_t len, mode_t mode, char *err, size_t errlen);
+pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data, size_t len,
+                            mode_t mode, char *err, size_t errlen);
 
 #endif

@@ -11,7 +11,7 @@
 #define IAM_USER_MAX 64
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -51,7 +51,8 @@ pai_err template_check(const char *tmpl, char *err, size_t errlen)
 			continue;
 		}
 		if (!tmpl[i + 1])
-			seterr(err, errlen, "template ends with a lone '%%' (write %%%% for a percent sign)");
+			seterr(err, errlen,
+			       "template ends with a lone '%%' (write %%%% for a percent sign)");
 		else
 			seterr(err, errlen,
 			       "unknown placeholder '%%' followed by %s (only %%u, %%h and %%%%)",
@@ -72,7 +73,7 @@ static pai_err put(char *out, size_t outlen, size_t *n, const char *s, size_t le
 }
 
 pai_err template_expand(const char *tmpl, const struct template_vars *v, char *out, size_t outlen,
-			char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
 	size_t i, n = 0;
 	const char *sub;
@@ -112,7 +113,7 @@ static bool iam_name_char(char c)
 }
 
 pai_err template_user_name(const char *tmpl, const struct template_vars *v, char *out,
-			   size_t outlen, char *err, size_t errlen)
+                           size_t outlen, char *err, size_t errlen)
 {
 	char tmp[TEMPLATE_MAX_OUT], cn[16];
 	size_t i, n;
@@ -148,7 +149,7 @@ pai_err template_user_name(const char *tmpl, const struct template_vars *v, char
 }
 
 pai_err template_tag_value(const char *tmpl, const struct template_vars *v, char *out,
-			   size_t outlen, char *err, size_t errlen)
+                           size_t outlen, char *err, size_t errlen)
 {
 	char tmp[TEMPLATE_MAX_OUT];
 	size_t n;

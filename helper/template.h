@@ -21,14 +21,14 @@ struct template_vars {
 pai_err template_check(const char *tmpl, char *err, size_t errlen);
 /* Expands into out; PAI_ERR_INVALID for bad syntax, PAI_ERR_TOOBIG past outlen - 1 bytes. */
 pai_err template_expand(const char *tmpl, const struct template_vars *v, char *out, size_t outlen,
-			char *err, size_t errlen);
+                        char *err, size_t errlen);
 /* Expands the user-name template and checks the result is a valid IAM user name (1-64 of
  * [A-Za-z0-9_+=,.@-]); PAI_ERR_INVALID with a message naming the first bad character. */
 pai_err template_user_name(const char *tmpl, const struct template_vars *v, char *out,
-			   size_t outlen, char *err, size_t errlen);
+                           size_t outlen, char *err, size_t errlen);
 /* Expands a tag-value template and checks the result is a valid IAM tag value. */
 pai_err template_tag_value(const char *tmpl, const struct template_vars *v, char *out,
-			   size_t outlen, char *err, size_t errlen);
+                           size_t outlen, char *err, size_t errlen);
 /* The short host name: gethostname() up to the first dot. PAI_ERR_INVALID when empty. */
 pai_err template_short_hostname(char *out, size_t outlen);
 

@@ -12,7 +12,7 @@
 #include "../../helper/credfile.c"
 
 static bool prop_managed(const struct credfile *cf, size_t i, uint32_t target,
-			 const struct credfile_kv *kvs, size_t n)
+                         const struct credfile_kv *kvs, size_t n)
 {
 	const struct cf_line *l = &cf->lines[i];
 
@@ -23,7 +23,7 @@ static bool prop_managed(const struct credfile *cf, size_t i, uint32_t target,
 
 /* Indices of the kept lines. */
 static size_t prop_filter(const struct credfile *cf, uint32_t target, const struct credfile_kv *kvs,
-			  size_t n, size_t first_added, size_t *keep)
+                          size_t n, size_t first_added, size_t *keep)
 {
 	size_t i, k = 0;
 	const struct cf_line *l;
@@ -42,8 +42,8 @@ static size_t prop_filter(const struct credfile *cf, uint32_t target, const stru
 /* Every (profile, key) of a's effective sections has the same value in b, except managed keys
  * of profile. */
 static const char *prop_same_profiles(const struct credfile *a, const struct credfile *b,
-				      const char *profile, const struct credfile_kv *kvs,
-				      size_t n, char *va, char *vb, size_t vlen)
+                                      const char *profile, const struct credfile_kv *kvs, size_t n,
+                                      char *va, char *vb, size_t vlen)
 {
 	size_t i;
 	const struct cf_line *l;
@@ -71,7 +71,7 @@ static const char *prop_same_profiles(const struct credfile *a, const struct cre
 }
 
 static const char *credfile_property(const char *data, size_t len, enum credfile_kind kind,
-				     const char *profile, const struct credfile_kv *kvs, size_t n)
+                                     const char *profile, const struct credfile_kv *kvs, size_t n)
 {
 	struct credfile *old = NULL, *cf = NULL, *neu = NULL;
 	struct buf out;

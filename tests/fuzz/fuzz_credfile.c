@@ -14,10 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static const char *const profiles[] = {"default", "dev", "a", "prod-eu"};
 	static const struct credfile_kv edits[][3] = {
-		{{"aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"},
-		 {"aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
-		 {"aws_session_token", NULL}},
-		{{"region", "eu-west-1"}, {"output", NULL}, {"Aws_Access_Key_Id", "AKIAX"}},
+	    {{"aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"},
+	     {"aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+	     {"aws_session_token", NULL}},
+	    {{"region", "eu-west-1"}, {"output", NULL}, {"Aws_Access_Key_Id", "AKIAX"}},
 	};
 	const char *why;
 	unsigned sel;
@@ -25,10 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (n < 1)
 		return 0;
 	sel = d[0];
-	why = credfile_property((const char *)d + 1, n - 1,
-				(sel & 1) ? CREDFILE_CONFIG : CREDFILE_CREDENTIALS,
-				profiles[(sel >> 1) & 3], edits[(sel >> 3) & 1],
-				(sel & 0x10) ? 1 : 3);
+	why = credfile_property(
+	    (const char *)d + 1, n - 1, (sel & 1) ? CREDFILE_CONFIG : CREDFILE_CREDENTIALS,
+	    profiles[(sel >> 1) & 3], edits[(sel >> 3) & 1], (sel & 0x10) ? 1 : 3);
 	if (why) {
 		fprintf(stderr, "credfile property violated: %s\n", why);
 		abort();

@@ -66,25 +66,26 @@ static void defaults_match_the_documentation(void **state)
 static void every_key_is_read(void **state)
 {
 	(void)state;
-	assert_int_equal(load("; comment\n# comment\n[aws]\r\npartition = aws-us-gov\r\n"
-			      "endpoint = https://iam.example.com:8443/x\n"
-			      "sts_endpoint = http://127.0.0.1:9000\n"
-			      "imds_endpoint = http://[::1]:8081\n"
-			      "credentials = instance\nprofile = admin\nconnect_timeout = 3\n"
-			      "deadline = 9\nmax_attempts = 5\n\n"
-			      "[scope]\nmin_uid = 2000\ngroups = dev, ops\tadm\nexclude = alice bob\n"
-			      "[user]\nname = %u@%h\npath = /people/\ncreate = no\n"
-			      "adopt_existing = yes\ngroups = Dev,Ops\n"
-			      "policies = arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess\n"
-			      "  arn:aws-us-gov:iam::123456789012:policy/p/Mine\n"
-			      "permissions_boundary = arn:aws-us-gov:iam::123456789012:policy/B\n"
-			      "tags = host=%h, team = platform , empty=\n"
-			      "[keys]\nprofile = work\nmax_age_days = 30\nverify_interval = 0\n"
-			      "on_limit = replace-oldest-managed\nwait_until_usable = 5\n"
-			      "region = us-gov-west-1\n"
-			      "[console]\nshow_url = no\npassword = initial\n"
-			      "[state]\ndir = /srv/state\n"),
-			 PAI_OK);
+	assert_int_equal(
+	    load("; comment\n# comment\n[aws]\r\npartition = aws-us-gov\r\n"
+	         "endpoint = https://iam.example.com:8443/x\n"
+	         "sts_endpoint = http://127.0.0.1:9000\n"
+	         "imds_endpoint = http://[::1]:8081\n"
+	         "credentials = instance\nprofile = admin\nconnect_timeout = 3\n"
+	         "deadline = 9\nmax_attempts = 5\n\n"
+	         "[scope]\nmin_uid = 2000\ngroups = dev, ops\tadm\nexclude = alice bob\n"
+	         "[user]\nname = %u@%h\npath = /people/\ncreate = no\n"
+	         "adopt_existing = yes\ngroups = Dev,Ops\n"
+	         "policies = arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess\n"
+	         "  arn:aws-us-gov:iam::123456789012:policy/p/Mine\n"
+	         "permissions_boundary = arn:aws-us-gov:iam::123456789012:policy/B\n"
+	         "tags = host=%h, team = platform , empty=\n"
+	         "[keys]\nprofile = work\nmax_age_days = 30\nverify_interval = 0\n"
+	         "on_limit = replace-oldest-managed\nwait_until_usable = 5\n"
+	         "region = us-gov-west-1\n"
+	         "[console]\nshow_url = no\npassword = initial\n"
+	         "[state]\ndir = /srv/state\n"),
+	    PAI_OK);
 	assert_int_equal(cfg.partition, PAI_PARTITION_AWS_US_GOV);
 	assert_string_equal(cfg.endpoint, "https://iam.example.com:8443/x");
 	assert_string_equal(cfg.imds_endpoint, "http://[::1]:8081");
@@ -116,7 +117,7 @@ static void errors_are_one_line_with_file_and_line(void **state)
 	fails_with("[aws]\npartition = aws\n[bogus]\nx = 1\n", "t.conf:4: unknown section [bogus]");
 	fails_with("[aws]\nregion = x\n", "t.conf:2: unknown key 'region' in [aws]");
 	fails_with("[aws]\ndeadline = 5\n\n[aws]\ndeadline = 6\n",
-		   "t.conf:5: deadline given twice in [aws] (first on line 2)");
+	           "t.conf:5: deadline given twice in [aws] (first on line 2)");
 	fails_with("key = v\n", "t.conf:1: unknown section []");
 	fails_with("[aws]\nno equals sign\n", "t.conf:2: not a [section]");
 	fails_with("[aws\n", "t.conf:1: not a [section]");
@@ -127,7 +128,7 @@ static void errors_are_one_line_with_file_and_line(void **state)
 	fails_with("[aws]\ndeadline = 5s\n", "t.conf:2: deadline must");
 	fails_with("[aws]\nmax_attempts = 99999999999999999999\n", "t.conf:2: max_attempts must");
 	fails_with("[aws]\nconnect_timeout = 9\ndeadline = 5\n",
-		   "t.conf:2: connect_timeout (9) is longer than deadline (5)");
+	           "t.conf:2: connect_timeout (9) is longer than deadline (5)");
 	fails_with("[keys]\nwait_until_usable = 8\n", "t.conf:2: wait_until_usable (8) must be");
 	fails_with("[aws]\nendpoint = http://iam.amazonaws.com\n", "t.conf:2: plain http is");
 	fails_with("[aws]\nendpoint = http://127.0.0.1.evil.com/\n", "t.conf:2: plain http is");
@@ -143,16 +144,16 @@ static void errors_are_one_line_with_file_and_line(void **state)
 	fails_with("[user]\nname = %x\n", "t.conf:2: user name template: unknown placeholder");
 	fails_with("[user]\nname = %u%\n", "t.conf:2: user name template: template ends");
 	fails_with("[user]\nname = ~%u\n", "t.conf:2: user name template: IAM user name cannot "
-				 "contain '~'");
+	                                   "contain '~'");
 	fails_with("[user]\nname = "
-		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%u\n",
-		   "t.conf:2: user name template: IAM user name is 65 characters");
+	           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%u\n",
+	           "t.conf:2: user name template: IAM user name is 65 characters");
 	fails_with("[user]\npath = people\n", "t.conf:2: IAM path must be");
 	fails_with("[user]\ncreate = maybe\n", "t.conf:2: create must be yes or no");
 	fails_with("[user]\npolicies = arn:aws:iam::aws:policy/A, not-an-arn\n",
-		   "t.conf:2: 'not-an-arn' is not a managed policy ARN");
+	           "t.conf:2: 'not-an-arn' is not a managed policy ARN");
 	fails_with("[user]\npolicies = arn:aws-cn:iam::aws:policy/A\n",
-		   "t.conf:2: policy 'arn:aws-cn:iam::aws:policy/A' is not in partition aws");
+	           "t.conf:2: policy 'arn:aws-cn:iam::aws:policy/A' is not in partition aws");
 	fails_with("[user]\ntags = a=1, A=2\n", "t.conf:2: tag key 'A' given twice");
 	fails_with("[user]\ntags = aws:x=1\n", "t.conf:2: tag key 'aws:x'");
 	fails_with("[user]\ntags = novalue\n", "t.conf:2: tag 'novalue' is not key=value");
@@ -191,7 +192,9 @@ static void hostile_input(void **state)
 	big[PAI_CONF_FILE_MAX + 10] = '\0';
 	fails_with(big, "t.conf: larger than");
 	free(big);
-	fails_with("[aws]\nprofile = a\x01" "b\n", "t.conf:2: profile name must be");
+	fails_with("[aws]\nprofile = a\x01"
+	           "b\n",
+	           "t.conf:2: profile name must be");
 	fails_with("[scope]\nexclude = r\xc3\xb6ot\n", "t.conf:2: 'r");
 	fails_with("[user]\nname = %u\n[user]\nname = x%u\n", "t.conf:4: name given twice");
 	/* every list has an explicit bound */
@@ -210,7 +213,7 @@ static void shipped_config_is_the_defaults(void **state)
 {
 	struct pai_config def;
 	const char *paths[] = {"conf/pam_aws_iam.conf", "../conf/pam_aws_iam.conf",
-			       "../../conf/pam_aws_iam.conf"};
+	                       "../../conf/pam_aws_iam.conf"};
 	size_t i;
 	pai_err e = PAI_ERR_CONFIG;
 
@@ -260,7 +263,7 @@ static void load_file_reports_path(void **state)
 {
 	(void)state;
 	assert_int_equal(config_load_file("/nonexistent/x.conf", &cfg, err, sizeof(err)),
-			 PAI_ERR_CONFIG);
+	                 PAI_ERR_CONFIG);
 	assert_string_equal(err, "/nonexistent/x.conf: No such file or directory");
 	assert_int_equal(config_load_file("/", &cfg, err, sizeof(err)), PAI_ERR_CONFIG);
 	assert_string_equal(err, "/: not a regular file");
@@ -274,10 +277,11 @@ static void print_round_trips(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(load("[aws]\npartition = aws-cn\ncredentials = instance\n[scope]\n"
-			      "groups = a,b\n[user]\ntags = host=%h, t=x y\n"
-			      "policies = arn:aws-cn:iam::aws:policy/P\n[keys]\nregion = cn-north-1\n"),
-			 PAI_OK);
+	assert_int_equal(
+	    load("[aws]\npartition = aws-cn\ncredentials = instance\n[scope]\n"
+	         "groups = a,b\n[user]\ntags = host=%h, t=x y\n"
+	         "policies = arn:aws-cn:iam::aws:policy/P\n[keys]\nregion = cn-north-1\n"),
+	    PAI_OK);
 	first = cfg;
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
@@ -300,16 +304,20 @@ static void ownership_check(void **state)
 		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)), PAI_OK);
 		assert_int_equal(config_check_file_safe(-1, path, err, sizeof(err)), PAI_OK);
 		fchmod(fd, 0664);
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)), PAI_ERR_CONFIG);
+		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
+		                 PAI_ERR_CONFIG);
 		assert_non_null(strstr(err, "writable by group or others (mode 0664)"));
 		fchmod(fd, 0646);
-		assert_int_equal(config_check_file_safe(-1, path, err, sizeof(err)), PAI_ERR_CONFIG);
+		assert_int_equal(config_check_file_safe(-1, path, err, sizeof(err)),
+		                 PAI_ERR_CONFIG);
 		fchmod(fd, 0644);
 		assert_int_equal(fchown(fd, 65534, 0), 0);
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)), PAI_ERR_CONFIG);
+		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
+		                 PAI_ERR_CONFIG);
 		assert_non_null(strstr(err, "not owned by root"));
 	} else {
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)), PAI_ERR_CONFIG);
+		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
+		                 PAI_ERR_CONFIG);
 		assert_non_null(strstr(err, "not owned by root"));
 	}
 	assert_int_equal(config_check_file_safe(-1, "/tmp", err, sizeof(err)), PAI_ERR_CONFIG);
@@ -321,16 +329,16 @@ static void ownership_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_match_the_documentation),
-		cmocka_unit_test(every_key_is_read),
-		cmocka_unit_test(errors_are_one_line_with_file_and_line),
-		cmocka_unit_test(first_error_wins),
-		cmocka_unit_test(hostile_input),
-		cmocka_unit_test(shipped_config_is_the_defaults),
-		cmocka_unit_test(shipped_config_uncommented_is_the_defaults),
-		cmocka_unit_test(load_file_reports_path),
-		cmocka_unit_test(print_round_trips),
-		cmocka_unit_test(ownership_check),
+	    cmocka_unit_test(defaults_match_the_documentation),
+	    cmocka_unit_test(every_key_is_read),
+	    cmocka_unit_test(errors_are_one_line_with_file_and_line),
+	    cmocka_unit_test(first_error_wins),
+	    cmocka_unit_test(hostile_input),
+	    cmocka_unit_test(shipped_config_is_the_defaults),
+	    cmocka_unit_test(shipped_config_uncommented_is_the_defaults),
+	    cmocka_unit_test(load_file_reports_path),
+	    cmocka_unit_test(print_round_trips),
+	    cmocka_unit_test(ownership_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

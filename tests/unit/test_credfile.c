@@ -9,14 +9,14 @@
 #include "../fuzz/credfile_property.h"
 
 static const struct credfile_kv new_key[] = {
-	{"aws_access_key_id", "AKIANEWNEWNEWNEW0001"},
-	{"aws_secret_access_key", "newSecret/abc+def"},
-	{"aws_session_token", NULL},
+    {"aws_access_key_id", "AKIANEWNEWNEWNEW0001"},
+    {"aws_secret_access_key", "newSecret/abc+def"},
+    {"aws_session_token", NULL},
 };
 
 /* Parses in, sets new_key in profile, and compares with want. */
 static void rewrite_is(const char *in, enum credfile_kind kind, const char *profile,
-		       const char *want)
+                       const char *want)
 {
 	struct credfile *cf = NULL;
 	struct buf out;
@@ -44,55 +44,56 @@ static pai_err parse_err(const char *in, size_t len, char *err, size_t errlen)
 static void replaces_in_place_keeping_everything_else(void **state)
 {
 	(void)state;
-	rewrite_is("# my creds\n[other]\naws_access_key_id = AKIAOTHER\n\n"
-		   "[default]\naws_access_key_id=AKIAOLD  \n  ;note\naws_secret_access_key   =  old\n"
-		   "aws_session_token = tok\n  tokmore\nregion = x\n\n[last]\nk = v",
-		   CREDFILE_CREDENTIALS, "default",
-		   "# my creds\n[other]\naws_access_key_id = AKIAOTHER\n\n"
-		   "[default]\naws_access_key_id=AKIANEWNEWNEWNEW0001  \n  ;note\n"
-		   "aws_secret_access_key   =  newSecret/abc+def\nregion = x\n\n[last]\nk = v");
+	rewrite_is(
+	    "# my creds\n[other]\naws_access_key_id = AKIAOTHER\n\n"
+	    "[default]\naws_access_key_id=AKIAOLD  \n  ;note\naws_secret_access_key   =  old\n"
+	    "aws_session_token = tok\n  tokmore\nregion = x\n\n[last]\nk = v",
+	    CREDFILE_CREDENTIALS, "default",
+	    "# my creds\n[other]\naws_access_key_id = AKIAOTHER\n\n"
+	    "[default]\naws_access_key_id=AKIANEWNEWNEWNEW0001  \n  ;note\n"
+	    "aws_secret_access_key   =  newSecret/abc+def\nregion = x\n\n[last]\nk = v");
 }
 
 static void appends_missing_keys_after_last_key(void **state)
 {
 	(void)state;
 	rewrite_is("[default]\n  region: eu-west-1\n# trailing comment\n\n[b]\nx=y\n",
-		   CREDFILE_CREDENTIALS, "default",
-		   "[default]\n  region: eu-west-1\n  aws_access_key_id: AKIANEWNEWNEWNEW0001\n"
-		   "  aws_secret_access_key: newSecret/abc+def\n# trailing comment\n\n[b]\nx=y\n");
+	           CREDFILE_CREDENTIALS, "default",
+	           "[default]\n  region: eu-west-1\n  aws_access_key_id: AKIANEWNEWNEWNEW0001\n"
+	           "  aws_secret_access_key: newSecret/abc+def\n# trailing comment\n\n[b]\nx=y\n");
 	rewrite_is("[default]\n[b]\nx=y\n", CREDFILE_CREDENTIALS, "default",
-		   "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def\n[b]\nx=y\n");
+	           "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def\n[b]\nx=y\n");
 }
 
 static void creates_profile_at_end_in_dominant_line_ending(void **state)
 {
 	(void)state;
 	rewrite_is("[a]\r\nk = v\r\n[b]\r\nk = v\n", CREDFILE_CREDENTIALS, "dev",
-		   "[a]\r\nk = v\r\n[b]\r\nk = v\n\r\n[dev]\r\n"
-		   "aws_access_key_id = AKIANEWNEWNEWNEW0001\r\n"
-		   "aws_secret_access_key = newSecret/abc+def\r\n");
+	           "[a]\r\nk = v\r\n[b]\r\nk = v\n\r\n[dev]\r\n"
+	           "aws_access_key_id = AKIANEWNEWNEWNEW0001\r\n"
+	           "aws_secret_access_key = newSecret/abc+def\r\n");
 	rewrite_is("[a]\nk = v", CREDFILE_CREDENTIALS, "dev",
-		   "[a]\nk = v\n\n[dev]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def\n");
+	           "[a]\nk = v\n\n[dev]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def\n");
 	rewrite_is("", CREDFILE_CREDENTIALS, "default",
-		   "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def\n");
+	           "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def\n");
 	rewrite_is("# c\n\n", CREDFILE_CONFIG, "dev",
-		   "# c\n\n[profile dev]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def\n");
+	           "# c\n\n[profile dev]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def\n");
 }
 
 static void keeps_missing_final_newline(void **state)
 {
 	(void)state;
 	rewrite_is("[default]\naws_access_key_id = A", CREDFILE_CREDENTIALS, "default",
-		   "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def");
+	           "[default]\naws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def");
 	rewrite_is("[default]\r\naws_secret_access_key = s\r\naws_access_key_id = A",
-		   CREDFILE_CREDENTIALS, "default",
-		   "[default]\r\naws_secret_access_key = newSecret/abc+def\r\n"
-		   "aws_access_key_id = AKIANEWNEWNEWNEW0001");
+	           CREDFILE_CREDENTIALS, "default",
+	           "[default]\r\naws_secret_access_key = newSecret/abc+def\r\n"
+	           "aws_access_key_id = AKIANEWNEWNEWNEW0001");
 }
 
 static void config_kind_profiles(void **state)
@@ -100,8 +101,8 @@ static void config_kind_profiles(void **state)
 	struct credfile *cf = NULL;
 	char v[64];
 	const char *in = "[default]\nregion = a\n[profile dev]\nregion = b\n"
-			 "[profile \"my dev\"]\nregion = c\n[profileX odd]\nregion = d\n"
-			 "[sso-session s]\nregion = e\n[profile a b]\nregion = f\n";
+	                 "[profile \"my dev\"]\nregion = c\n[profileX odd]\nregion = d\n"
+	                 "[sso-session s]\nregion = e\n[profile a b]\nregion = f\n";
 
 	(void)state;
 	assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CONFIG, &cf, NULL, 0), PAI_OK);
@@ -117,22 +118,23 @@ static void config_kind_profiles(void **state)
 	assert_false(credfile_has_profile(cf, "profile dev"));
 	credfile_free(cf);
 	rewrite_is(in, CREDFILE_CONFIG, "dev",
-		   "[default]\nregion = a\n[profile dev]\nregion = b\n"
-		   "aws_access_key_id = AKIANEWNEWNEWNEW0001\n"
-		   "aws_secret_access_key = newSecret/abc+def\n"
-		   "[profile \"my dev\"]\nregion = c\n[profileX odd]\nregion = d\n"
-		   "[sso-session s]\nregion = e\n[profile a b]\nregion = f\n");
+	           "[default]\nregion = a\n[profile dev]\nregion = b\n"
+	           "aws_access_key_id = AKIANEWNEWNEWNEW0001\n"
+	           "aws_secret_access_key = newSecret/abc+def\n"
+	           "[profile \"my dev\"]\nregion = c\n[profileX odd]\nregion = d\n"
+	           "[sso-session s]\nregion = e\n[profile a b]\nregion = f\n");
 }
 
 static void values_join_like_configparser(void **state)
 {
 	struct credfile *cf = NULL;
 	char v[64];
-	const char *in = "[a]\nk = one\n\n  two\n# c\n   three\n\n\nj=\n[b]\n  x = 1\n# c\n  y = 2\n";
+	const char *in =
+	    "[a]\nk = one\n\n  two\n# c\n   three\n\n\nj=\n[b]\n  x = 1\n# c\n  y = 2\n";
 
 	(void)state;
 	assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CREDENTIALS, &cf, NULL, 0),
-			 PAI_OK);
+	                 PAI_OK);
 	assert_int_equal(credfile_get(cf, "a", "k", v, sizeof(v)), PAI_OK);
 	assert_string_equal(v, "one\n\ntwo\nthree");
 	assert_int_equal(credfile_get(cf, "a", "j", v, sizeof(v)), PAI_OK);
@@ -156,7 +158,7 @@ static void defaults_section_is_inherited(void **state)
 
 	(void)state;
 	assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CREDENTIALS, &cf, NULL, 0),
-			 PAI_OK);
+	                 PAI_OK);
 	assert_false(credfile_has_profile(cf, "DEFAULT"));
 	assert_int_equal(credfile_get(cf, "a", "region", v, sizeof(v)), PAI_OK);
 	assert_string_equal(v, "r");
@@ -171,13 +173,13 @@ static void get_creds_reads_and_checks(void **state)
 	struct credfile *cf = NULL;
 	struct aws_creds c;
 	const char *in = "[adm]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
-			 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
-			 "[bad]\naws_access_key_id = AK\naws_secret_access_key = x\n[half]\n"
-			 "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
+	                 "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+	                 "[bad]\naws_access_key_id = AK\naws_secret_access_key = x\n[half]\n"
+	                 "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
 
 	(void)state;
 	assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CREDENTIALS, &cf, NULL, 0),
-			 PAI_OK);
+	                 PAI_OK);
 	assert_int_equal(credfile_get_creds(cf, "adm", &c), PAI_OK);
 	assert_string_equal(c.access_key_id, "AKIAIOSFODNN7EXAMPLE");
 	assert_null(c.session_token);
@@ -198,14 +200,14 @@ static void duplicates_are_refused_as_botocore_does(void **state)
 	assert_non_null(strstr(err, "line 4"));
 	assert_non_null(strstr(err, "[a] given twice"));
 	assert_int_equal(parse_err("[a]\nKey=1\nkey = hush\n", 21, err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
 	assert_non_null(strstr(err, "line 3"));
 	assert_null(strstr(err, "hush")); /* values are never echoed */
 	assert_int_equal(parse_err("[a]\nsecretvalue\n", 16, err, sizeof(err)), PAI_ERR_INVALID);
 	assert_null(strstr(err, "secretvalue"));
 	assert_int_equal(parse_err("[DEFAULT]\n[DEFAULT]\n", 20, err, sizeof(err)), PAI_OK);
 	assert_int_equal(parse_err("[DEFAULT]\nk=1\n[DEFAULT]\nk=2\n", 28, err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
 	/* the same profile twice in a config file is two sections: later wins, as botocore */
 	{
 		struct credfile *cf = NULL;
@@ -213,7 +215,7 @@ static void duplicates_are_refused_as_botocore_does(void **state)
 		const char *in = "[profile a]\nk=1\n[profile  a]\nk=2\n";
 
 		assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CONFIG, &cf, NULL, 0),
-				 PAI_OK);
+		                 PAI_OK);
 		assert_int_equal(credfile_get(cf, "a", "k", v, sizeof(v)), PAI_OK);
 		assert_string_equal(v, "2");
 		credfile_free(cf);
@@ -250,7 +252,7 @@ static void hostile_files_are_refused(void **state)
 		big[i * 8 + 7] = '\n';
 	assert_int_equal(parse_err(big, CREDFILE_MAX_SECTIONS * 8, err, sizeof(err)), PAI_OK);
 	assert_int_equal(parse_err(big, (CREDFILE_MAX_SECTIONS + 1) * 8, err, sizeof(err)),
-			 PAI_ERR_TOOBIG);
+	                 PAI_ERR_TOOBIG);
 	/* keys per section are bounded (and duplicate checks stay linear in that bound) */
 	{
 		size_t n = 0;
@@ -280,14 +282,14 @@ static void injection_is_refused_and_file_unchanged(void **state)
 	struct credfile *cf = NULL;
 	struct buf out;
 	const char *in = "[a]\nk = v\n";
-	static const char *const bad_values[] = {"x\n[evil]", "x\r[evil]", "x\ty", " lead",
-						 "trail ", "caf\xc3\xa9", "a\x01"};
+	static const char *const bad_values[] = {"x\n[evil]", "x\r[evil]",   "x\ty", " lead",
+	                                         "trail ",    "caf\xc3\xa9", "a\x01"};
 	struct credfile_kv kv = {"k", NULL};
 	size_t i;
 
 	(void)state;
 	assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CREDENTIALS, &cf, NULL, 0),
-			 PAI_OK);
+	                 PAI_OK);
 	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
 		kv.value = bad_values[i];
 		assert_int_equal(credfile_set_profile(cf, "a", &kv, 1), PAI_ERR_INVALID);
@@ -325,7 +327,7 @@ static void edit_that_would_change_meaning_is_refused(void **state)
 		struct credfile *cf = NULL;
 
 		assert_int_equal(credfile_parse(in, strlen(in), CREDFILE_CREDENTIALS, &cf, NULL, 0),
-				 PAI_OK);
+		                 PAI_OK);
 		assert_int_equal(credfile_set_profile(cf, "a", new_key, 3), PAI_ERR_INVALID);
 		credfile_free(cf);
 	}
@@ -344,10 +346,14 @@ static uint32_t rnd(uint32_t n)
 static void gen_file(struct buf *b)
 {
 	static const char *const eols[] = {"\n", "\r\n", "\n", "\r"};
-	static const char *const sects[] = {"[default]", "[dev]", "[profile dev]", "[ops]",
-					    "[DEFAULT]", " [prod] ", "[profile\tqa]", "[a]x"};
-	static const char *const keys[] = {"aws_access_key_id", "AWS_SECRET_ACCESS_KEY",
-					   "aws_session_token", "region", "output", "x"};
+	static const char *const sects[] = {"[default]", "[dev]",    "[profile dev]", "[ops]",
+	                                    "[DEFAULT]", " [prod] ", "[profile\tqa]", "[a]x"};
+	static const char *const keys[] = {"aws_access_key_id",
+	                                   "AWS_SECRET_ACCESS_KEY",
+	                                   "aws_session_token",
+	                                   "region",
+	                                   "output",
+	                                   "x"};
 	static const char *const seps[] = {" = ", "=", " =", ": ", "\t=\t", " : "};
 	static const char *const ws[] = {"", " ", "  ", "\t", "\xc2\xa0", "\x0b"};
 	size_t nlines = rnd(30), i;
@@ -363,9 +369,7 @@ static void gen_file(struct buf *b)
 			buf_append_str(b, ws[rnd(6)]);
 			buf_append_str(b, rnd(2) ? "# comment" : "; other = x");
 			break;
-		case 1:
-			buf_append_str(b, ws[rnd(3)]);
-			break;
+		case 1: buf_append_str(b, ws[rnd(3)]); break;
 		case 2:
 			k = rnd(8);
 			if (used_sect[k] && k != 4)
@@ -417,10 +421,9 @@ static void generated_files_keep_bytes_and_profiles(void **state)
 		if (credfile_parse(b.data ? b.data : "", b.len, i & 1, &cf, NULL, 0) == PAI_OK)
 			parsed++;
 		credfile_free(cf);
-		why = credfile_property(b.data ? b.data : "", b.len, i & 1 ? CREDFILE_CONFIG
-									   : CREDFILE_CREDENTIALS,
-					(profiles_last = profiles[rnd(5)]), (i & 2) ? other : new_key,
-					(i & 2) ? 2 : 3);
+		why = credfile_property(
+		    b.data ? b.data : "", b.len, i & 1 ? CREDFILE_CONFIG : CREDFILE_CREDENTIALS,
+		    (profiles_last = profiles[rnd(5)]), (i & 2) ? other : new_key, (i & 2) ? 2 : 3);
 		if (why && getenv("CREDFILE_DUMP")) {
 			FILE *f = fopen(getenv("CREDFILE_DUMP"), "w");
 
@@ -442,19 +445,19 @@ static void generated_files_keep_bytes_and_profiles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(replaces_in_place_keeping_everything_else),
-		cmocka_unit_test(appends_missing_keys_after_last_key),
-		cmocka_unit_test(creates_profile_at_end_in_dominant_line_ending),
-		cmocka_unit_test(keeps_missing_final_newline),
-		cmocka_unit_test(config_kind_profiles),
-		cmocka_unit_test(values_join_like_configparser),
-		cmocka_unit_test(defaults_section_is_inherited),
-		cmocka_unit_test(get_creds_reads_and_checks),
-		cmocka_unit_test(duplicates_are_refused_as_botocore_does),
-		cmocka_unit_test(hostile_files_are_refused),
-		cmocka_unit_test(injection_is_refused_and_file_unchanged),
-		cmocka_unit_test(edit_that_would_change_meaning_is_refused),
-		cmocka_unit_test(generated_files_keep_bytes_and_profiles),
+	    cmocka_unit_test(replaces_in_place_keeping_everything_else),
+	    cmocka_unit_test(appends_missing_keys_after_last_key),
+	    cmocka_unit_test(creates_profile_at_end_in_dominant_line_ending),
+	    cmocka_unit_test(keeps_missing_final_newline),
+	    cmocka_unit_test(config_kind_profiles),
+	    cmocka_unit_test(values_join_like_configparser),
+	    cmocka_unit_test(defaults_section_is_inherited),
+	    cmocka_unit_test(get_creds_reads_and_checks),
+	    cmocka_unit_test(duplicates_are_refused_as_botocore_does),
+	    cmocka_unit_test(hostile_files_are_refused),
+	    cmocka_unit_test(injection_is_refused_and_file_unchanged),
+	    cmocka_unit_test(edit_that_would_change_meaning_is_refused),
+	    cmocka_unit_test(generated_files_keep_bytes_and_profiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,9 +95,9 @@ static void home_must_be_a_real_directory_of_the_user(void **state)
 	assert_int_equal(safedir_open_home(&h, file, geteuid(), err, sizeof(err)), PAI_ERR_FILE);
 	assert_non_null(strstr(err, "not a directory"));
 	assert_int_equal(safedir_open_home(&h, "relative", geteuid(), err, sizeof(err)),
-			 PAI_ERR_FILE);
+	                 PAI_ERR_FILE);
 	assert_int_equal(safedir_open_home(&h, home, geteuid() + 1, err, sizeof(err)),
-			 PAI_ERR_REFUSED);
+	                 PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, "owned by uid"));
 	assert_int_equal(h.fd, -1);
 	unlink(link);
@@ -113,7 +113,7 @@ static void aws_dir_is_created_0700_and_checked(void **state)
 	(void)state;
 	assert_int_equal(safedir_open_home(&h, home, geteuid(), err, sizeof(err)), PAI_OK);
 	assert_int_equal(safedir_open_sub(&aws, &h, ".aws", false, err, sizeof(err)),
-			 PAI_ERR_NOT_FOUND);
+	                 PAI_ERR_NOT_FOUND);
 	umask(0);
 	assert_int_equal(safedir_open_sub(&aws, &h, ".aws", true, err, sizeof(err)), PAI_OK);
 	umask(022);
@@ -137,14 +137,13 @@ static void aws_dir_is_created_0700_and_checked(void **state)
 	assert_non_null(strstr(err, "not a directory"));
 	unlink(p);
 	assert_int_equal(safedir_open_sub(&aws, &h, "../x", true, err, sizeof(err)),
-			 PAI_ERR_INVALID);
-	assert_int_equal(safedir_open_sub(&aws, &h, "..", true, err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
+	assert_int_equal(safedir_open_sub(&aws, &h, "..", true, err, sizeof(err)), PAI_ERR_INVALID);
 	if (geteuid() == 0) {
 		assert_int_equal(mkdir(p, 0700), 0);
 		assert_int_equal(chown(p, 65534, 65534), 0);
 		assert_int_equal(safedir_open_sub(&aws, &h, ".aws", true, err, sizeof(err)),
-				 PAI_ERR_REFUSED);
+		                 PAI_ERR_REFUSED);
 		assert_non_null(strstr(err, "owned by uid 65534"));
 		rmdir(p);
 	}
@@ -166,7 +165,7 @@ static void read_refuses_what_is_not_a_plain_file_of_the_user(void **state)
 	assert_int_equal(safefile_read(&aws, "config", 0, &b, err, sizeof(err)), PAI_ERR_NOT_FOUND);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(safefile_read(&aws, "credentials", 4, &b, err, sizeof(err)),
-			 PAI_ERR_TOOBIG);
+	                 PAI_ERR_TOOBIG);
 	assert_int_equal(b.len, 0);
 
 	path_of(p, sizeof(p), ".aws/link");
@@ -186,7 +185,7 @@ static void read_refuses_what_is_not_a_plain_file_of_the_user(void **state)
 		path_of(p, sizeof(p), ".aws/credentials");
 		assert_int_equal(chown(p, 65534, 65534), 0);
 		assert_int_equal(safefile_read(&aws, "credentials", 0, &b, err, sizeof(err)),
-				 PAI_ERR_REFUSED);
+		                 PAI_ERR_REFUSED);
 		assert_non_null(strstr(err, "credentials: owned by uid 65534"));
 	} else {
 		print_message("foreign-owner read test skipped: needs root to chown\n");
@@ -207,14 +206,13 @@ static void replace_is_atomic_and_private(void **state)
 	open_home_and_aws(&h, &aws);
 	buf_init(&b, 0);
 	assert_int_equal(safefile_replace(&aws, "credentials", "new\n", 4, 0600, err, sizeof(err)),
-			 PAI_OK);
+	                 PAI_OK);
 	assert_int_equal(safefile_read(&aws, "credentials", 0, &b, err, sizeof(err)), PAI_OK);
 	assert_string_equal(b.data, "new\n");
 	path_of(p, sizeof(p), ".aws/credentials");
 	assert_int_equal(chmod(p, 0644), 0);
-	assert_int_equal(safefile_replace(&aws, "credentials", "newer\n", 6, 0600, err,
-					  sizeof(err)),
-			 PAI_OK);
+	assert_int_equal(
+	    safefile_replace(&aws, "credentials", "newer\n", 6, 0600, err, sizeof(err)), PAI_OK);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(safefile_read(&aws, "credentials", 0, &b, err, sizeof(err)), PAI_OK);
@@ -231,14 +229,14 @@ static void replace_is_atomic_and_private(void **state)
 		assert_int_equal(symlink(t, p), 0);
 	}
 	assert_int_equal(safefile_replace(&aws, "credentials", "x", 1, 0600, err, sizeof(err)),
-			 PAI_ERR_FILE);
+	                 PAI_ERR_FILE);
 	assert_non_null(strstr(err, "a symbolic link"));
 	assert_int_equal(safefile_read(&h, "target", 0, &b, err, sizeof(err)), PAI_OK);
 	assert_string_equal(b.data, "keep");
 	unlink(p);
 	assert_int_equal(mkfifo(p, 0600), 0);
 	assert_int_equal(safefile_replace(&aws, "credentials", "x", 1, 0600, err, sizeof(err)),
-			 PAI_ERR_FILE);
+	                 PAI_ERR_FILE);
 	assert_non_null(strstr(err, "a FIFO"));
 	unlink(p);
 	assert_int_equal(entries(".aws"), 0);
@@ -255,22 +253,22 @@ static void create_new_is_exclusive(void **state)
 
 	(void)state;
 	open_home_and_aws(&h, &aws);
-	assert_int_equal(safefile_create_new(&aws, "console-initial-password", "pw\n", 3, 0600,
-					     err, sizeof(err)),
-			 PAI_OK);
+	assert_int_equal(safefile_create_new(&aws, "console-initial-password", "pw\n", 3, 0600, err,
+	                                     sizeof(err)),
+	                 PAI_OK);
 	path_of(p, sizeof(p), ".aws/console-initial-password");
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_size, 3);
-	assert_int_equal(safefile_create_new(&aws, "console-initial-password", "x", 1, 0600, err,
-					     sizeof(err)),
-			 PAI_ERR_EXISTS);
+	assert_int_equal(
+	    safefile_create_new(&aws, "console-initial-password", "x", 1, 0600, err, sizeof(err)),
+	    PAI_ERR_EXISTS);
 	assert_non_null(strstr(err, "already exists"));
 	unlink(p);
 	assert_int_equal(symlink("/tmp/pai-nonexistent-target", p), 0);
-	assert_int_equal(safefile_create_new(&aws, "console-initial-password", "x", 1, 0600, err,
-					     sizeof(err)),
-			 PAI_ERR_EXISTS);
+	assert_int_equal(
+	    safefile_create_new(&aws, "console-initial-password", "x", 1, 0600, err, sizeof(err)),
+	    PAI_ERR_EXISTS);
 	assert_int_equal(access("/tmp/pai-nonexistent-target", F_OK), -1);
 	unlink(p);
 	safedir_close(&aws);
@@ -289,7 +287,7 @@ static void full_disk_leaves_old_file_whole(void **state)
 	(void)state;
 	open_home_and_aws(&h, &aws);
 	assert_int_equal(safefile_replace(&aws, "credentials", "old\n", 4, 0600, err, sizeof(err)),
-			 PAI_OK);
+	                 PAI_OK);
 	memset(big, 'k', sizeof(big));
 	pid = fork();
 	assert_true(pid >= 0);
@@ -300,7 +298,7 @@ static void full_disk_leaves_old_file_whole(void **state)
 		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
 			_exit(3);
 		if (safefile_replace(&aws, "credentials", big, sizeof(big), 0600, err,
-				     sizeof(err)) != PAI_ERR_FILE)
+		                     sizeof(err)) != PAI_ERR_FILE)
 			_exit(1);
 		if (!strstr(err, "the old file is unchanged"))
 			_exit(2);
@@ -342,11 +340,11 @@ static void full_tmpfs_leaves_old_file_whole(void **state)
 	assert_int_equal(safedir_open_home(&h, mnt, 0, err, sizeof(err)), PAI_OK);
 	assert_int_equal(safedir_open_sub(&aws, &h, ".aws", true, err, sizeof(err)), PAI_OK);
 	assert_int_equal(safefile_replace(&aws, "credentials", "old\n", 4, 0600, err, sizeof(err)),
-			 PAI_OK);
+	                 PAI_OK);
 	memset(big, 'k', sizeof(big));
-	assert_int_equal(safefile_replace(&aws, "credentials", big, sizeof(big), 0600, err,
-					  sizeof(err)),
-			 PAI_ERR_FILE);
+	assert_int_equal(
+	    safefile_replace(&aws, "credentials", big, sizeof(big), 0600, err, sizeof(err)),
+	    PAI_ERR_FILE);
 	assert_non_null(strstr(err, "No space left on device"));
 	buf_init(&b, 0);
 	assert_int_equal(safefile_read(&aws, "credentials", 0, &b, err, sizeof(err)), PAI_OK);
@@ -361,16 +359,15 @@ static void full_tmpfs_leaves_old_file_whole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(home_must_be_a_real_directory_of_the_user, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(aws_dir_is_created_0700_and_checked, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(read_refuses_what_is_not_a_plain_file_of_the_user,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(replace_is_atomic_and_private, setup, teardown),
-		cmocka_unit_test_setup_teardown(create_new_is_exclusive, setup, teardown),
-		cmocka_unit_test_setup_teardown(full_disk_leaves_old_file_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(full_tmpfs_leaves_old_file_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(home_must_be_a_real_directory_of_the_user, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(aws_dir_is_created_0700_and_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(read_refuses_what_is_not_a_plain_file_of_the_user,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(replace_is_atomic_and_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(create_new_is_exclusive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(full_disk_leaves_old_file_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(full_tmpfs_leaves_old_file_whole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

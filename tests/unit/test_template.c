@@ -28,7 +28,7 @@ static void expands_placeholders(void **state)
 	assert_int_equal(template_expand("%u", &v, out, sizeof(out), err, sizeof(err)), PAI_OK);
 	assert_string_equal(out, "alice");
 	assert_int_equal(template_expand("x%%u-%u@%h%%", &v, out, sizeof(out), err, sizeof(err)),
-			 PAI_OK);
+	                 PAI_OK);
 	assert_string_equal(out, "x%u-alice@web-1%");
 	assert_int_equal(template_expand("", &v, out, sizeof(out), err, sizeof(err)), PAI_OK);
 	assert_string_equal(out, "");
@@ -46,7 +46,7 @@ static void bad_syntax_is_refused(void **state)
 	assert_int_equal(template_check("%\x01", err, sizeof(err)), PAI_ERR_INVALID);
 	assert_non_null(strstr(err, "byte 0x01"));
 	assert_int_equal(template_expand("%U", &v, out, sizeof(out), err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
 	assert_string_equal(out, "");
 }
 
@@ -57,11 +57,10 @@ static void output_is_bounded(void **state)
 
 	(void)state;
 	assert_int_equal(template_expand("%u", &v, small, sizeof(small), err, sizeof(err)),
-			 PAI_ERR_TOOBIG);
+	                 PAI_ERR_TOOBIG);
 	assert_string_equal(small, "");
 	v.login = "abcdefg";
-	assert_int_equal(template_expand("%u", &v, small, sizeof(small), err, sizeof(err)),
-			 PAI_OK);
+	assert_int_equal(template_expand("%u", &v, small, sizeof(small), err, sizeof(err)), PAI_OK);
 	assert_string_equal(small, "abcdefg");
 }
 
@@ -73,7 +72,8 @@ static void user_names_follow_iam_rules(void **state)
 	assert_int_equal(user("%u@%h", "first.last+x=y,z-1_2"), PAI_OK);
 	assert_string_equal(out, "first.last+x=y,z-1_2@bastion1");
 	assert_int_equal(user("%u", "john doe"), PAI_ERR_INVALID);
-	assert_string_equal(err, "IAM user name cannot contain space (allowed: A-Z a-z 0-9 _+=,.@-)");
+	assert_string_equal(err,
+	                    "IAM user name cannot contain space (allowed: A-Z a-z 0-9 _+=,.@-)");
 	assert_int_equal(user("%u", "DOMAIN\\bob"), PAI_ERR_INVALID);
 	assert_non_null(strstr(err, "'\\'"));
 	assert_int_equal(user("%u", "b\xc3\xb6rje"), PAI_ERR_INVALID);
@@ -82,13 +82,15 @@ static void user_names_follow_iam_rules(void **state)
 	assert_non_null(strstr(err, "'~'"));
 	assert_int_equal(user("%u", ""), PAI_ERR_INVALID);
 	assert_string_equal(err, "IAM user name is empty");
-	assert_int_equal(user("%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-			 PAI_OK);
-	assert_int_equal(user("%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-			 PAI_ERR_INVALID);
+	assert_int_equal(
+	    user("%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), PAI_OK);
+	assert_int_equal(
+	    user("%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	    PAI_ERR_INVALID);
 	assert_string_equal(err, "IAM user name is 65 characters, longer than 64");
-	assert_int_equal(user("%u%u%u%u%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-			 PAI_ERR_INVALID); /* 275 bytes: over the expansion buffer, still refused */
+	assert_int_equal(
+	    user("%u%u%u%u%u", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	    PAI_ERR_INVALID); /* 275 bytes: over the expansion buffer, still refused */
 	assert_int_equal(user("%u", "\n"), PAI_ERR_INVALID);
 	assert_non_null(strstr(err, "byte 0x0a"));
 }
@@ -110,15 +112,15 @@ static void tag_values(void **state)
 	struct template_vars v = {.login = "alice", .host = "h1"};
 
 	(void)state;
-	assert_int_equal(template_tag_value("login %u on %h: ok/@+=-_.", &v, out, sizeof(out), err,
-					    sizeof(err)),
-			 PAI_OK);
+	assert_int_equal(
+	    template_tag_value("login %u on %h: ok/@+=-_.", &v, out, sizeof(out), err, sizeof(err)),
+	    PAI_OK);
 	assert_string_equal(out, "login alice on h1: ok/@+=-_.");
 	assert_int_equal(template_tag_value("a!b", &v, out, sizeof(out), err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
 	v.login = "x<y";
 	assert_int_equal(template_tag_value("%u", &v, out, sizeof(out), err, sizeof(err)),
-			 PAI_ERR_INVALID);
+	                 PAI_ERR_INVALID);
 }
 
 static void short_hostname(void **state)
@@ -135,13 +137,13 @@ static void short_hostname(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(expands_placeholders),
-		cmocka_unit_test(bad_syntax_is_refused),
-		cmocka_unit_test(output_is_bounded),
-		cmocka_unit_test(user_names_follow_iam_rules),
-		cmocka_unit_test(every_byte_is_judged_like_validate),
-		cmocka_unit_test(tag_values),
-		cmocka_unit_test(short_hostname),
+	    cmocka_unit_test(expands_placeholders),
+	    cmocka_unit_test(bad_syntax_is_refused),
+	    cmocka_unit_test(output_is_bounded),
+	    cmocka_unit_test(user_names_follow_iam_rules),
+	    cmocka_unit_test(every_byte_is_judged_like_validate),
+	    cmocka_unit_test(tag_values),
+	    cmocka_unit_test(short_hostname),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
