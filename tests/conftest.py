@@ -6,9 +6,10 @@ Fixtures:
   iam_endpoint_factory  start endpoints with options: factory(tls=True, alias="corp", ...)
   tmp_home              a private HOME directory (0700) for one test
 
-Helpers (import with `from conftest import ...`): REPO_ROOT, BUILD_DIR, ENDPOINT_SCRIPT,
-PYTHON, AWS_CLI, build_path(name), make_tmp_home(base), clean_env(**extra), aws_cli_env(...),
-run_aws(...), start_endpoint(...), Endpoint.
+Helpers (import with `from pai_conftest import ...`, see the end of this file): REPO_ROOT,
+BUILD_DIR, ENDPOINT_SCRIPT, PYTHON, AWS_CLI, build_path(name), make_tmp_home(base),
+clean_env(**extra), aws_cli_env(...), run_aws(...), read_credentials(...), start_endpoint(...),
+Endpoint.
 
 Layers add their own fixtures in their own conftest.py files (tests/<layer>/conftest.py).
 """
@@ -19,7 +20,7 @@ import os
 import select
 import ssl
 import subprocess
-import tempfile
+import sys
 import time
 import urllib.parse
 
@@ -320,6 +321,28 @@ def read_credentials(path, profile="default"):
 	return cp.get(profile, "aws_access_key_id"), cp.get(profile, "aws_secret_access_key")
 
 
+def pytest_collectstart(collector):
+	"""Makes `from conftest import X` in a test module mean the nearest conftest.py above it.
+	pytest imports every directory's conftest.py as the module "conftest", so otherwise the
+	name means whichever was loaded last (order of the command-line paths)."""
+	if not isinstance(collector, pytest.Module):
+		return
+	by_file = {}
+	for plugin in collector.config.pluginmanager.get_plugins():
+		f = getattr(plugin, "__file__", None)
+		if f and os.path.basename(f) == "conftest.py":
+			by_file[os.path.realpath(f)] = plugin
+	d = os.path.dirname(os.path.realpath(str(collector.path)))
+	while True:
+		mod = by_file.get(os.path.join(d, "conftest.py"))
+		if mod is not None:
+			sys.modules["conftest"] = mod
+			return
+		if d == os.path.dirname(d):
+			return
+		d = os.path.dirname(d)
+
+
 @pytest.fixture
 def iam_endpoint(tmp_path):
 	"""A fresh endpoint for this test; stopped and reaped at teardown, even on failure."""
@@ -361,5 +384,8 @@ def tmp_home(tmp_path):
 	return make_tmp_home(tmp_path)
 
 
-# Keep tempfile's directory out of the repo even when TMPDIR is unset.
-tempfile.tempdir = tempfile.gettempdir()
+# Every layer directory may have its own conftest.py, and pytest imports each of them as the
+# module "conftest", so `from conftest import X` depends on collection order. This module is
+# also reachable as "pai_conftest": `from pai_conftest import start_endpoint` is unambiguous.
+if sys.modules.get(__name__) is not None:  # None when another conftest execs this file by path
+	sys.modules.setdefault("pai_conftest", sys.modules[__name__])

@@ -19,7 +19,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, SSLError
-from conftest import ENDPOINT_SCRIPT, PYTHON, read_credentials, run_aws, start_endpoint
+from pai_conftest import ENDPOINT_SCRIPT, PYTHON, read_credentials, run_aws, start_endpoint
 
 IAM_NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
