@@ -82,9 +82,19 @@ static void child_reset_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	/* SIGKILL, SIGSTOP and the C library's own signals refuse; that is fine. */
+	/* SIGKILL and SIGSTOP refuse; that is fine. */
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &sa, NULL);
+	/* The C library refuses its own signals (32, 33) in sigaction(), but an ignored one
+	 * would still be inherited across execve: reset those with the raw system call. */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		unsigned long mask;
+	} k = {SIG_DFL, 0, NULL, 0};
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
 }
 
 static int parse_fd(const char *name)
