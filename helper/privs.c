@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ pai_err privs_harden(void)
 	umask(077);
 	if (fix_fds())
 		return PAI_ERR_INVALID;
+	/* Open the password database while the environment is still there: an unprivileged
+	 * run under nss_wrapper (make demo) reads its files from variables, once. A privileged
+	 * run cannot be steered here: ld.so ignores LD_PRELOAD for setuid programs and glibc's
+	 * NSS reads no variable. */
+	(void)getpwuid(getuid());
 	if (clearenv() != 0 || setenv("PATH", "/usr/bin:/bin", 1) != 0)
 		return PAI_ERR_INVALID;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
