@@ -53,10 +53,10 @@ def run_pytest():
     cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
            "--durations=15", f"--junitxml={junit}"]
     # Most test time is spent waiting (deadlines, backoff, servers), so files run in
-    # parallel; the tests of one file stay in one process, in order.
+    # parallel; the tests of one file stay in one process, in order (groups: tests/conftest.py).
     try:
         import xdist  # noqa: F401
-        cmd += ["-n", os.environ.get("PAI_TEST_JOBS", "4"), "--dist", "loadfile"]
+        cmd += ["-n", os.environ.get("PAI_TEST_JOBS", "4"), "--dist", "loadgroup"]
     except ImportError:
         print("pytest-xdist missing: python tests run one file at a time")
     cmd += tests

@@ -14,13 +14,17 @@ Endpoint.
 Layers add their own fixtures in their own conftest.py files (tests/<layer>/conftest.py).
 """
 import configparser
+import contextlib
+import fcntl
 import http.client
 import json
 import os
 import select
+import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -384,8 +388,92 @@ def tmp_home(tmp_path):
 	return make_tmp_home(tmp_path)
 
 
+SYSTEM_LOCK_PATH = os.path.join(tempfile.gettempdir(), "pam_aws_iam-tests-system.lock")
+SYSTEM_LOCK_WAIT_S = 1200
+
+
+@contextlib.contextmanager
+def system_lock_held():
+	"""Held while a test changes machine-wide things (/etc/security/pam_aws_iam.conf, the
+	installed package, kernel.core_pattern): check.py runs test files in parallel, and two
+	such files would overwrite each other's config. Waits up to SYSTEM_LOCK_WAIT_S."""
+	fd = os.open(SYSTEM_LOCK_PATH, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+	try:
+		end = time.monotonic() + SYSTEM_LOCK_WAIT_S
+		while True:
+			try:
+				fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+				break
+			except BlockingIOError:
+				if time.monotonic() > end:
+					pytest.fail("machine-wide test lock %s still busy after %d s" % (
+						SYSTEM_LOCK_PATH, SYSTEM_LOCK_WAIT_S))
+				time.sleep(0.2)
+		yield
+	finally:
+		os.close(fd)
+
+
+@contextlib.contextmanager
+def netlib_installed():
+	"""The build's pai-network.so at the path compiled into its helper (read from
+	BUILD_DIR/pai-network.path), root:root 0644: a setuid copy of the helper loads its network
+	half from there only. Whatever was there is put back, and directories made are removed.
+	Root only; hold system_lock_held() around it."""
+	with open(build_path("pai-network.path")) as f:
+		path = f.read().strip()
+	made, d = [], os.path.dirname(path)
+	while not os.path.isdir(d):
+		made.append(d)
+		d = os.path.dirname(d)
+	for d in reversed(made):
+		os.mkdir(d)
+		os.chmod(d, 0o755)
+	saved = path + ".pai-test-saved"
+	had = os.path.lexists(path)
+	if had:
+		os.rename(path, saved)
+	try:
+		tmp = path + ".pai-test-new"
+		shutil.copyfile(build_path("pai-network.so"), tmp)
+		os.chown(tmp, 0, 0)
+		os.chmod(tmp, 0o644)
+		os.rename(tmp, path)
+		yield path
+	finally:
+		for f in (path, path + ".pai-test-new"):
+			if os.path.lexists(f):
+				os.unlink(f)
+		if had:
+			os.rename(saved, path)
+		for d in made:
+			os.rmdir(d)
+
+
+@pytest.fixture
+def system_lock():
+	"""system_lock_held() for one test (request it before fixtures that change the system)."""
+	with system_lock_held():
+		yield
+
+
 # Every layer directory may have its own conftest.py, and pytest imports each of them as the
 # module "conftest", so `from conftest import X` depends on collection order. This module is
 # also reachable as "pai_conftest": `from pai_conftest import start_endpoint` is unambiguous.
 if sys.modules.get(__name__) is not None:  # None when another conftest execs this file by path
 	sys.modules.setdefault("pai_conftest", sys.modules[__name__])
+
+
+# Files that change system-wide state (accounts, /etc/security/pam_aws_iam.conf, the
+# installed package) run one after another in one xdist worker; every other file is a
+# group of its own, so the tests of one file stay together and in order (check.py runs
+# pytest with --dist loadgroup).
+SERIAL_FILES = {"test_setuid.py", "test_local_attackers.py", "test_system.py",
+                "test_pam_module.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+	for item in items:
+		name = os.path.basename(str(item.fspath))
+		group = "system-state" if name in SERIAL_FILES else str(item.fspath)
+		item.add_marker(pytest.mark.xdist_group(name=group))

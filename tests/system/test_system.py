@@ -132,7 +132,7 @@ def as_user(name, cmd):
 
 
 @pytest.fixture
-def installed(tmp_path):
+def installed(system_lock, tmp_path):
     tmp = str(tmp_path)
     os.chmod(tmp, 0o755)
     run(["make", "-C", TOP, "deb"], timeout=900)
@@ -141,7 +141,7 @@ def installed(tmp_path):
     assert debs, "make deb left no package in build/"
     deb = os.path.join(TOP, "build", debs[-1])
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    run(["dpkg", "-i", deb], env=env)
+    run(["dpkg", "--force-confnew", "-i", deb], env=env)
     accounts = []
     state = {"tmp": tmp, "accounts": accounts, "deb": deb}
     try:
