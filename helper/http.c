@@ -541,10 +541,11 @@ struct http_result *http_xfer_result(struct http_xfer *x)
 	return &x->res;
 }
 
-static void collect(struct http *h)
+/* Marks finished transfers done; returns how many finished. */
+static int collect(struct http *h)
 {
 	CURLMsg *m;
-	int left;
+	int left, n = 0;
 	struct http_xfer *x;
 
 	while ((m = curl_multi_info_read(h->multi, &left))) {
@@ -555,7 +556,9 @@ static void collect(struct http *h)
 		curl_multi_remove_handle(h->multi, m->easy_handle);
 		if (x)
 			finish(x, m->data.result);
+		n++;
 	}
+	return n;
 }
 
 /* The multi interface itself failed: end every running transfer so no caller waits on it. */
@@ -581,8 +584,9 @@ pai_err http_run(struct http *h, long wait_ms)
 
 	if (curl_multi_perform(h->multi, &running) != CURLM_OK)
 		return abort_all(h);
-	collect(h);
-	if (wait_ms <= 0)
+	/* A transfer that just finished goes back to the caller now, not after the wait: its
+	 * caller may have the next request ready (a lost wait here cost a whole slice). */
+	if (collect(h) > 0 || wait_ms <= 0)
 		return PAI_OK;
 	if (wait_ms > RUN_SLICE_MS)
 		wait_ms = RUN_SLICE_MS;
