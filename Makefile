@@ -14,6 +14,9 @@ STATEDIR   ?= /var/lib/pam_aws_iam
 HELPER_ACCOUNT ?= _pam_aws_iam
 HELPER_PATH ?= $(BINDIR)/aws-iam-provision
 CONFIG_PATH ?= $(SYSCONFDIR)/security/pam_aws_iam.conf
+# The helper's network half (netlib.h): the only place a setuid helper loads it from.
+PKGLIBDIR  ?= $(PREFIX)/lib/$(MULTIARCH)/pam_aws_iam
+NETLIB_PATH ?= $(PKGLIBDIR)/pai-network.so
 VERSION    := 0.1.0
 
 CC         ?= cc
@@ -32,24 +35,27 @@ LDFLAGS    ?= $(DPKG_LDFLAGS)
 HELPER_PKGS := libcurl openssl libxml-2.0 inih json-c
 PKG_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS) 2>/dev/null)
+INIH_LIBS   = $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih)
 PAM_LIBS    = $(shell $(PKG_CONFIG) --libs pam 2>/dev/null || echo -lpam)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 DEFS      := -D_GNU_SOURCE -DPAI_VERSION='"$(VERSION)"' \
-             -DPAI_HELPER_PATH='"$(HELPER_PATH)"' -DPAI_CONFIG_PATH='"$(CONFIG_PATH)"'
+             -DPAI_HELPER_PATH='"$(HELPER_PATH)"' -DPAI_CONFIG_PATH='"$(CONFIG_PATH)"' \
+             -DPAI_NETLIB_PATH='"$(NETLIB_PATH)"'
 ALL_CFLAGS = $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 
 # helper/*.c except main.c is the client/provisioning library every binary and test links.
 LIB_SRCS   := $(filter-out helper/main.c,$(wildcard helper/*.c))
 LIB_OBJS   := $(LIB_SRCS:helper/%.c=$(B)/obj/%.o)
+PIC_OBJS   := $(LIB_SRCS:helper/%.c=$(B)/pic/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(B)/%)
 
 .PHONY: all check deps unit test-bins demo bench deb install install-setuid fuzz clean format cppcheck
-all: $(B)/pam_aws_iam.so $(B)/aws-iam-provision $(TOOL_BINS)
+all: $(B)/pam_aws_iam.so $(B)/aws-iam-provision $(B)/pai-network.so $(TOOL_BINS)
 
 $(B)/obj/%.o: helper/%.c $(wildcard helper/*.h) | $(B)/obj
 	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
@@ -57,8 +63,29 @@ $(B)/obj/%.o: helper/%.c $(wildcard helper/*.h) | $(B)/obj
 $(B)/libpai.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The executable links libc and inih only: the fast path loads no network library. What
+# calls AWS is in pai-network.so (provision_net.c and what it pulls from the same sources,
+# built position-independent), loaded by netlib.c when a run needs it.
 $(B)/aws-iam-provision: helper/main.c $(B)/libpai.a
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(INIH_LIBS)
+	echo '$(NETLIB_PATH)' >$(B)/pai-network.path
+
+$(B)/pic/%.o: helper/%.c $(wildcard helper/*.h) | $(B)/pic
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(B)/libpai-pic.a: $(PIC_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/pai-network.so: $(B)/pic/provision_net.o $(B)/libpai-pic.a helper/pai-network.map
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,--no-undefined \
+	  -Wl,--version-script=helper/pai-network.map -o $@ $< $(B)/libpai-pic.a $(LDFLAGS) $(PKG_LIBS)
+
+# A helper whose library path is a fixed test directory, for the root-only test that a
+# setuid helper refuses an unsafe pai-network.so (tests/component/test_setuid.py).
+NETLIB_TEST_PATH := /run/pai-netlib-test/pai-network.so
+$(B)/tests/aws-iam-provision-netlibtest: helper/main.c helper/netlib.c $(B)/libpai.a | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -UPAI_NETLIB_PATH -DPAI_NETLIB_PATH='"$(NETLIB_TEST_PATH)"' -fPIE -pie \
+	  -o $@ helper/main.c helper/netlib.c $(B)/libpai.a $(LDFLAGS) $(INIH_LIBS)
 
 # The module links libpam only: no network code in the login process.
 $(B)/pam_aws_iam.so: $(wildcard pam_module/*.c pam_module/*.h) | $(B)
@@ -75,10 +102,10 @@ $(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(B) $(B)/obj $(B)/tests:
+$(B) $(B)/obj $(B)/pic $(B)/tests:
 	mkdir -p $@
 
-test-bins: all $(UNIT_BINS)
+test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest
 
 # Installs missing Debian build/test packages when root; otherwise says which are missing.
 deps:
@@ -108,10 +135,12 @@ cppcheck:
 
 # Same layout as the Debian package; ownership and the setuid bit are `make install-setuid`.
 install: all
-	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/security \
 	  $(DESTDIR)$(DATADIR)/pam-configs $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(B)/pam_aws_iam.so $(DESTDIR)$(PAMDIR)/pam_aws_iam.so
 	install -m 0755 $(B)/aws-iam-provision $(DESTDIR)$(BINDIR)/aws-iam-provision
+	install -m 0644 $(B)/pai-network.so $(DESTDIR)$(PKGLIBDIR)/pai-network.so
 	install -m 0644 conf/pam_aws_iam.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf
 	install -m 0644 conf/pam-configs/aws-iam $(DESTDIR)$(DATADIR)/pam-configs/aws-iam
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/

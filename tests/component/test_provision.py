@@ -101,6 +101,30 @@ def test_second_login_takes_the_fast_path_with_zero_calls(helper):
 	assert p.stdout.strip().startswith("AWS console: https://")
 
 
+NETWORK_LIBS = ("pai-network.so", "libcurl", "libssl", "libcrypto", "libxml2", "libjson-c")
+
+
+def loaded_objects(helper):
+	"""Runs the helper with the loader's LD_DEBUG=files trace (honoured: not setuid) and
+	returns what it says it loaded, at start or by dlopen."""
+	p = subprocess.run(helper.argv(), capture_output=True, text=True, timeout=60,
+	                   stdin=subprocess.DEVNULL, env=clean_env(LD_DEBUG="files"))
+	assert p.returncode == 0, p.stderr
+	return [line.split("file=", 1)[1].split()[0] for line in p.stderr.splitlines()
+	        if "file=" in line]
+
+
+def test_the_fast_path_loads_no_network_library(helper):
+	first = loaded_objects(helper)  # the control: a first login must load them
+	assert any(o.endswith("/pai-network.so") for o in first), first
+	assert any("libcurl" in o for o in first), first
+	helper.ep.clear_calls()
+	fast = loaded_objects(helper)
+	assert helper.ep.actions() == []
+	assert fast, "no LD_DEBUG trace: the test proves nothing"
+	assert not [o for o in fast if any(n in o for n in NETWORK_LIBS)], fast
+
+
 def test_alias_form_of_the_url(helper):
 	helper.ep.set_alias("corp-main")
 	p = helper.run()

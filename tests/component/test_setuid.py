@@ -2,6 +2,7 @@
 account (root only: creates and removes real accounts). The login gets its key in its own
 home, owned by it; it cannot act for another account, read the admin credentials, choose the
 config or make the helper write through a symlink."""
+import contextlib
 import os
 import pwd
 import shutil
@@ -10,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import HELPER, clean_env
+from conftest import HELPER, build_path, clean_env, netlib_installed
 
 SYS_ACCOUNT = "_pai_test_helper"
 LOGIN = "paitestuser"
@@ -43,6 +44,7 @@ class Setuid:
 		self.saved = None
 		self.conf = SYSTEM_CONFIG
 		self.wrote_conf = False
+		self.installed = contextlib.ExitStack()
 
 	def setup(self):
 		ep = self.ep
@@ -54,6 +56,8 @@ class Setuid:
 		self.sys = pwd.getpwnam(SYS_ACCOUNT)
 		self.user = pwd.getpwnam(LOGIN)
 		self.other = pwd.getpwnam(OTHER)
+		# the setuid copy loads its network half from the compiled-in path only
+		self.installed.enter_context(netlib_installed())
 		self.base = tempfile.mkdtemp(prefix="pai-setuid-", dir="/var/tmp")
 		os.chmod(self.base, 0o755)
 		self.helper = os.path.join(self.base, "aws-iam-provision")
@@ -92,6 +96,7 @@ class Setuid:
 			os.unlink(self.conf)
 		if self.base:
 			shutil.rmtree(self.base, ignore_errors=True)
+		self.installed.close()
 		remove_accounts()
 
 
@@ -205,3 +210,49 @@ def test_root_may_act_for_an_account_and_writes_as_it(setuid):
 	assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == \
 		(setuid.user.pw_uid, setuid.user.pw_gid, 0o600)
 	assert os.stat(os.path.join(setuid.state, "users", LOGIN)).st_uid == setuid.sys.pw_uid
+
+
+# A helper built to load its network half from this fixed directory only (Makefile:
+# NETLIB_TEST_PATH), so that a test may make the library unsafe without touching an install.
+NETLIB_TEST = build_path("tests/aws-iam-provision-netlibtest")
+NETLIB_DIR = "/run/pai-netlib-test"
+
+
+@pytest.mark.skipif(not os.path.exists(NETLIB_TEST), reason="make test-bins not run")
+@pytest.mark.parametrize("how", ["safe", "group-writable", "other-writable", "not-root-owned",
+                                 "directory-group-writable", "directory-not-root-owned",
+                                 "symlink"])
+def test_a_setuid_helper_loads_only_a_root_owned_network_library(setuid, how):
+	lib = os.path.join(NETLIB_DIR, "pai-network.so")
+	shutil.rmtree(NETLIB_DIR, ignore_errors=True)
+	os.mkdir(NETLIB_DIR, 0o755)
+	try:
+		os.chmod(NETLIB_DIR, 0o755)
+		real = lib
+		if how == "symlink":  # a root-owned, safe library, but reached through a link
+			real = os.path.join(NETLIB_DIR, "real.so")
+			os.symlink(real, lib)
+		shutil.copyfile(build_path("pai-network.so"), real)
+		os.chmod(real, 0o644)
+		uid = setuid.user.pw_uid
+		{"group-writable": lambda: os.chmod(lib, 0o664),
+		 "other-writable": lambda: os.chmod(lib, 0o646),
+		 "not-root-owned": lambda: os.chown(lib, uid, 0),
+		 "directory-group-writable": lambda: os.chmod(NETLIB_DIR, 0o775),
+		 "directory-not-root-owned": lambda: os.chown(NETLIB_DIR, uid, 0),
+		 }.get(how, lambda: None)()
+		helper = os.path.join(setuid.base, "aws-iam-provision-netlibtest")
+		shutil.copy(NETLIB_TEST, helper)
+		os.chown(helper, setuid.sys.pw_uid, 0)
+		os.chmod(helper, 0o4755)
+		p = setuid.run_as(setuid.user, argv=[helper])
+		if how == "safe":  # the control: this helper really loads from NETLIB_DIR
+			assert p.returncode == 0, p.stderr
+			assert os.path.exists(setuid.cred)
+			return
+		assert p.returncode == 4, (p.returncode, p.stderr)
+		assert "refusing to load pai-network.so" in p.stderr or "symbolic link" in p.stderr \
+			or "Too many levels" in p.stderr, p.stderr
+		assert not os.path.exists(setuid.cred)
+	finally:
+		shutil.rmtree(NETLIB_DIR, ignore_errors=True)

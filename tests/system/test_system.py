@@ -167,6 +167,15 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     st = os.stat("/var/lib/pam_aws_iam")
     assert oct(st.st_mode & 0o777) == "0o700" and pwd.getpwuid(st.st_uid).pw_name == "_pam_aws_iam"
     assert "_pam_aws_iam" in run(["dpkg-statoverride", "--list", HELPER]).stdout
+    # the network half: root's 0644 at the helper's compiled-in path; the helper itself
+    # links none of the network libraries (its fast path loads none)
+    netlib = [line.strip() for line in run(["dpkg", "-L", "libpam-aws-iam"]).stdout.splitlines()
+              if line.strip().endswith("/pam_aws_iam/pai-network.so")]
+    assert len(netlib) == 1, "pai-network.so not in the package"
+    st = os.stat(netlib[0])
+    assert st.st_uid == 0 and oct(st.st_mode & 0o7777) == "0o644"
+    assert not [lib for lib in ("libcurl", "libssl", "libxml2", "libjson-c")
+                if lib in run(["ldd", HELPER]).stdout]
 
     ep = Endpoint(tmp)
     installed.setdefault("stop", []).append(ep)

@@ -1,0 +1,81 @@
+/* provision_run.h — one run of aws-iam-provision, shared by its two halves:
+ *   the executable (provision.c): target, config, scope, fast path, lock — libc and inih only;
+ *   pai-network.so (provision_net.c): admin credentials, IAM, key file, state — loaded by
+ *   netlib.h only when the run must call AWS, and handed this struct by pointer.
+ * Both halves are built from this header in one build: provision_net_run refuses a struct
+ * of another size or version (a library left from another build). */
+#ifndef PAI_PROVISION_RUN_H
+#define PAI_PROVISION_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "awsclient.h"
+#include "config.h"
+#include "iam.h"
+#include "ledger.h"
+#include "privs.h"
+#include "profile.h"
+#include "provision.h"
+#include "signin.h"
+#include "state.h"
+
+#define PROG "aws-iam-provision"
+#define DAY  86400
+
+struct run {
+	const struct prov_opts *o;
+	struct pai_config cfg;
+	struct privs pv;
+	char login[257];
+	char home[1024];
+	char host[LEDGER_HOST_MAX];
+	char iam_name[65];
+	struct home_files hf;
+	int sdir;
+	int lock;
+	long long start_ms;
+	time_t now;
+	struct user_state st;
+	bool have_state;
+	char profile_key[129];
+	struct aws_client *c;
+	struct iam_user u;
+	struct iam_key_list keys;
+	struct ledger ledger;
+	char alias[64];
+	bool alias_known;
+	struct aws_result alias_res;
+	char partition[16];
+	char account[13];
+	char url[SIGNIN_URL_MAX];
+	int status; /* a warning that does not stop the run but sets the exit status */
+};
+
+/* Prints one line for the person on stdout, unless --quiet. */
+void prov_say(const struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "aws-iam-provision: MSG" on stderr and logs it; returns status. */
+int prov_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Logs one audit line (AUTHPRIV notice) about the run's person and key_id ("-" if none). */
+void prov_audit(const struct run *r, const char *action, const char *key_id);
+
+/* The PAI_EXIT_* status for a pai_err. */
+int prov_exit_for(pai_err e);
+
+/* The run's deadline on the state_now_ms clock. */
+long long prov_deadline_ms(const struct run *r);
+
+/* True when the state file is this host's record of this person's IAM user and profile. */
+bool prov_state_is_ours(const struct run *r);
+
+/* pai-network.so's one exported symbol (netlib.h loads it): the part of the run that
+ * calls AWS, after the lock. r->c is freed before it returns. run_size and version are
+ * sizeof(struct run) and PAI_VERSION of the caller; on a mismatch it refuses
+ * (PAI_EXIT_INTERNAL). Returns a PAI_EXIT_* status. */
+#define PROVISION_NET_ENTRY "provision_net_run"
+int provision_net_run(struct run *r, size_t run_size, const char *version);
+typedef int (*provision_net_fn)(struct run *r, size_t run_size, const char *version);
+
+#endif
