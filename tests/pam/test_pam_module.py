@@ -29,7 +29,8 @@ import time
 import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("PAI_BUILD", os.path.join(TOP, "build"))
+BUILD = (os.environ.get("PAI_BUILD") or os.environ.get("PAI_BUILD_DIR")
+         or os.path.join(TOP, "build"))
 MODULE = os.path.join(BUILD, "pam_aws_iam.so")
 DRIVER = os.path.join(BUILD, "pam-session")
 IS_ROOT = os.geteuid() == 0
