@@ -31,6 +31,7 @@
 /* One call, queued or running, with its own retry state. */
 struct aws_pending {
 	enum aws_service svc;
+	bool once;       /* must not run twice: see struct aws_query */
 	struct buf body; /* form-encoded request: may hold a password, wiped */
 	aws_reply_parser parse;
 	void *out;
@@ -92,7 +93,7 @@ pai_err aws_query_add(struct aws_query *q, const char *name, const char *value)
 }
 
 /* Reads one attempt's outcome into err; *retry says whether standard mode tries again. */
-static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *out,
+static pai_err evaluate(struct http_result *hr, bool once, aws_reply_parser parse, void *out,
                         struct aws_error *err, bool *retry)
 {
 	struct xml_reply *r = NULL;
@@ -103,12 +104,13 @@ static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *ou
 	err->http_status = hr->status;
 	if (hr->err) {
 		copy_text(err->message, sizeof(err->message), hr->detail);
-		*retry = hr->retryable;
+		*retry = hr->retryable && !(once && hr->sent);
 		return hr->err;
 	}
 	e = xml_reply_parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
 	if (e) {
-		*retry = !ok2xx && aws_retryable("", hr->status);
+		*retry = !ok2xx && (once ? aws_throttled("", hr->status)
+		                         : aws_retryable("", hr->status));
 		snprintf(err->message, sizeof(err->message), "HTTP %ld with %s", hr->status,
 		         e == PAI_ERR_TOOBIG ? "a reply over the size limit"
 		                             : "an unreadable XML reply");
@@ -119,7 +121,8 @@ static pai_err evaluate(struct http_result *hr, aws_reply_parser parse, void *ou
 		if (!err->code[0] && !err->message[0])
 			snprintf(err->message, sizeof(err->message),
 			         "HTTP %ld without an AWS error code", hr->status);
-		*retry = aws_retryable(err->code, hr->status);
+		*retry = once ? aws_throttled(err->code, hr->status)
+		              : aws_retryable(err->code, hr->status);
 		e = err->code[0] ? aws_error_status(err->code) : PAI_ERR_AWS;
 		goto out;
 	}
@@ -147,7 +150,7 @@ static void after_attempt(struct aws_client *c, struct aws_pending *p, struct ht
 	bool retry;
 	pai_err e;
 
-	e = evaluate(hr, p->parse, p->out, &err, &retry);
+	e = evaluate(hr, p->once, p->parse, p->out, &err, &retry);
 	buf_reset(&hr->body); /* replies carry secret keys */
 	err.attempts = p->attempts;
 	p->status = e;
@@ -419,6 +422,7 @@ pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_quer
 	if (!p)
 		return PAI_ERR_NOMEM;
 	p->svc = s;
+	p->once = q->once;
 	p->parse = parse;
 	p->out = out;
 	p->res = res;

@@ -57,6 +57,9 @@ const char *aws_client_region(const struct aws_client *c, enum aws_service s);
 #define AWS_QUERY_MAX_PARAMS 128
 struct aws_query {
 	const char *action;
+	/* A call that must not run twice (CreateAccessKey makes a new key each time): once the
+	 * request may have reached AWS, only a throttling reply is retried. */
+	bool once;
 	size_t n;
 	struct {
 		const char *name;

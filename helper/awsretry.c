@@ -52,6 +52,11 @@ bool aws_retryable(const char *code, long http_status)
 	       http_status == 503 || http_status == 504;
 }
 
+bool aws_throttled(const char *code, long http_status)
+{
+	return in_list(code, throttle_codes) || (http_status == 429 && !code[0]);
+}
+
 pai_err aws_error_status(const char *code)
 {
 	if (strcmp(code, "NoSuchEntity") == 0)

@@ -12,6 +12,8 @@
 /* True when standard mode retries an error: a throttling or transient code, or HTTP 429, 500,
  * 502, 503, 504. Never for LimitExceeded (an IAM quota), whatever the status. */
 bool aws_retryable(const char *code, long http_status);
+/* True for throttling codes only: AWS refused the call without acting on it. */
+bool aws_throttled(const char *code, long http_status);
 /* NoSuchEntity -> NOT_FOUND, EntityAlreadyExists -> EXISTS, LimitExceeded -> LIMIT,
  * authentication/authorisation codes -> DENIED, anything else -> AWS. */
 pai_err aws_error_status(const char *code);

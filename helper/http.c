@@ -298,6 +298,7 @@ static void result_reset(struct http_xfer *x)
 	buf_reset(&x->res.body);
 	x->res.err = PAI_OK;
 	x->res.retryable = false;
+	x->res.sent = false;
 	x->res.status = 0;
 	x->res.connects = 0;
 	x->res.detail[0] = '\0';
@@ -412,6 +413,7 @@ static void finish(struct http_xfer *x, CURLcode cc)
 	}
 	x->res.err = cc == CURLE_OPERATION_TIMEDOUT ? PAI_ERR_TIMEOUT : PAI_ERR_NETWORK;
 	x->res.retryable = retryable_code(cc);
+	x->res.sent = curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &v) != CURLE_OK || v > 0;
 	set_detail(x, x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc));
 }
 

@@ -50,6 +50,7 @@ struct http_result {
 	                   * PAI_ERR_TIMEOUT, PAI_ERR_NETWORK, PAI_ERR_TOOBIG, PAI_ERR_REFUSED,
 	                   * PAI_ERR_NOMEM otherwise */
 	bool retryable;   /* a connection-level failure worth another attempt */
+	bool sent;        /* some of the request left: AWS may have acted on it */
 	long status;      /* HTTP status; 0 when none arrived */
 	long connects;    /* new connections this transfer opened */
 	struct buf body;  /* the reply body (wiped on reuse and free) */

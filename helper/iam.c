@@ -306,7 +306,7 @@ fail:
 pai_err iam_create_access_key(struct aws_client *c, const char *user, struct iam_access_key *out,
                               struct aws_result *res)
 {
-	struct aws_query q = {.action = "CreateAccessKey"};
+	struct aws_query q = {.action = "CreateAccessKey", .once = true};
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !out)

@@ -117,10 +117,6 @@ def untracked_keys(ep, person):
 	        k["id"] != person.profile_key()]
 
 
-@pytest.mark.xfail(strict=True, reason="helper bug (reported): CreateAccessKey is retried "
-                   "after a connection reset although the request reached IAM (awsclient.c "
-                   "after_attempt: transport errors retried for every action), so one login "
-                   "creates two keys and fills the user's quota")
 def test_a_reset_after_create_access_key_does_not_create_a_second_key(person):
 	ep = person.ep
 	person.configure(aws={"deadline": str(DEADLINE)})
