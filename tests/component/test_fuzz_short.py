@@ -1,4 +1,5 @@
-"""Short libFuzzer runs of every tests/fuzz/fuzz_NAME.c target (3 s each, via tests/fuzz/run).
+"""Short libFuzzer runs of every tests/fuzz/fuzz_NAME.c target (20 s each, via tests/fuzz/run;
+PAI_FUZZ_SHORT_SECONDS overrides).
 
 The full runs are `make fuzz` (FUZZ_SECONDS per target); these only prove that every target
 builds with ASan/UBSan and survives its seeds plus a few seconds of mutation. Skipped, with
@@ -12,7 +13,7 @@ import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = os.path.join(TOP, "tests/fuzz/run")
-SECONDS = int(os.environ.get("PAI_FUZZ_SHORT_SECONDS", "3"))
+SECONDS = int(os.environ.get("PAI_FUZZ_SHORT_SECONDS", "20"))
 SKIP = 77
 
 TARGETS = sorted(os.path.basename(p)[len("fuzz_"):-len(".c")]
