@@ -136,9 +136,10 @@ demo: deps
 	$(MAKE) all
 	/usr/bin/python3 tests/demo/demo.py
 
-# The helper's fast path and first login against the local endpoint (median of N runs).
+# One table of the issue-6 figures (medians of N runs each, N >= 5), also written to
+# BENCHMARKS.md with the machine and its load. About 3-5 minutes; the PAM row needs root.
 bench: all
-	/usr/bin/python3 tests/bench/bench_helper.py -n $(or $(N),9) -b $(B)
+	/usr/bin/python3 tests/bench/bench.py -n $(or $(N),7) -b $(B) -o BENCHMARKS.md
 
 fuzz:
 	B=$(B) tests/fuzz/run $(or $(FUZZ_SECONDS),60)

@@ -1,0 +1,614 @@
+#!/usr/bin/python3
+"""make bench: the figures of issue 6 in one table, each the median of RUNS runs taken in this
+invocation, against the local IAM endpoint (tests/endpoint), and written to BENCHMARKS.md.
+
+  fast path, module + helper   pam_open_session through real libpam (build/pam-session) with
+                               pam_aws_iam.so running the built helper for a throwaway account
+                               (root only: useradd, removed after; skipped with the reason
+                               otherwise, since the module passes only --config and the helper
+                               takes the home from the password database)
+  fast path, helper alone      aws-iam-provision with state and profile in agreement
+  first login                  new IAM user with one group and one policy, new key: wall time,
+                               API calls, sequential round trips, with 0 and 50 ms latency
+  AWS CLI script               the same steps with /usr/bin/aws (cli_first_login.sh); ratio
+  peak RSS                     of the helper's first login (/usr/bin/time -f %M)
+  50-person burst              50 different people at once, 30 % of calls throttled
+
+Processes are started with posix_spawn and reaped with wait4, so each run also gives the
+child's CPU time. The machine is shared: the load average is recorded with the
+figures, and CPU time (less sensitive to load than wall time) is shown next to wall time.
+
+Usage: bench.py [-n RUNS] [-b BUILD_DIR] [-o REPORT.md]   (RUNS >= 5)
+"""
+import argparse
+import datetime
+import importlib.util
+import os
+import platform
+import pwd
+import re
+import secrets
+import select
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location("pai_tests_conftest",
+                                               os.path.join(TOP, "tests", "conftest.py"))
+top = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(top)
+
+TIME = "/usr/bin/time"      # Debian package "time" (tests/install-deps)
+CLI_SCRIPT = os.path.join(TOP, "tests", "bench", "cli_first_login.sh")
+GROUP = "developers"
+HOST = "benchhost"
+LATENCY_MS = 50
+BURST_PEOPLE = 50
+BURST_THROTTLE = 0.3
+BURST_DEADLINE_S = 8        # the config's default [aws] deadline, which the burst keeps
+MODULE_TIMEOUT_S = 10       # pam_aws_iam.so's default timeout=: what a login can wait at most
+CLI_RUNS = 5                # each run starts /usr/bin/aws 7 times (about 1-2 s each)
+
+# Targets of issue 6.
+FAST_PATH_MS = 5.0
+CLI_RATIO = 30.0
+LATENCY_FIRST_MS = 300.0
+RSS_KB = 10 * 1024
+
+
+class Bench(Exception):
+	pass
+
+
+# ---- processes: posix_spawn + pidfd + wait4 (wall, CPU and peak RSS of each child) ----
+
+class Proc:
+	def __init__(self, argv, env, out_dir, name):
+		self.out_path = os.path.join(out_dir, name + ".out")
+		self.err_path = os.path.join(out_dir, name + ".err")
+		acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+		        (os.POSIX_SPAWN_OPEN, 1, self.out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+		         0o600),
+		        (os.POSIX_SPAWN_OPEN, 2, self.err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+		         0o600)]
+		self.t0 = time.perf_counter()
+		self.pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
+		self.pidfd = os.pidfd_open(self.pid)
+		self.wall_ms = self.cpu_ms = self.rss_kb = None
+		self.status = None
+
+	def reap(self):
+		_, status, ru = os.wait4(self.pid, 0)
+		self.wall_ms = (time.perf_counter() - self.t0) * 1000
+		os.close(self.pidfd)
+		self.status = status
+		self.cpu_ms = (ru.ru_utime + ru.ru_stime) * 1000
+		self.rss_kb = ru.ru_maxrss
+
+	@property
+	def rc(self):
+		return os.waitstatus_to_exitcode(self.status)
+
+	def out(self):
+		with open(self.out_path, errors="replace") as f:
+			return f.read()
+
+	def err(self):
+		with open(self.err_path, errors="replace") as f:
+			return f.read()
+
+
+def wait_all(procs, timeout_s=120):
+	"""Reaps every process as soon as it ends (its wall time stops then)."""
+	left = {p.pidfd: p for p in procs}
+	poll = select.poll()
+	for fd in left:
+		poll.register(fd, select.POLLIN)
+	deadline = time.monotonic() + timeout_s
+	while left:
+		ms = int((deadline - time.monotonic()) * 1000)
+		if ms <= 0:
+			for p in left.values():
+				os.kill(p.pid, 9)
+			raise Bench("processes still running after %d s" % timeout_s)
+		for fd, _ in poll.poll(ms):
+			poll.unregister(fd)
+			left.pop(fd).reap()
+	return procs
+
+
+def run(argv, env, out_dir, name="run", check=True):
+	p = Proc(argv, env, out_dir, name)
+	wait_all([p])
+	if check and p.rc != 0:
+		raise Bench("%s failed (%d): %s" % (" ".join(argv[:1]), p.rc, p.err().strip()[-500:]))
+	return p
+
+
+# ---- the helper's config and one person's files ----
+
+def write_config(path, ep, state, name_tmpl=None, extra_aws="deadline = 30\n", extra_keys=""):
+	with open(path, "w") as f:
+		f.write("[aws]\nendpoint = %s\nsts_endpoint = %s\ncredentials = %s\n%s\n"
+		        "[scope]\nmin_uid = 0\nexclude =\n\n"
+		        "[user]\n%sgroups = %s\npolicies = arn:aws:iam::%s:policy/developer-access\n\n"
+		        "[keys]\n%s\n[state]\ndir = %s\n"
+		        % (ep.url, ep.url, ep.admin_credentials_file, extra_aws,
+		           "name = %s\n" % name_tmpl if name_tmpl else "", GROUP, ep.account,
+		           extra_keys, state))
+
+
+class Person:
+	"""Home, state dir and config of one login, under base/name."""
+
+	def __init__(self, base, name, ep, name_tmpl=None, extra_aws="deadline = 30\n"):
+		self.dir = os.path.join(base, name)
+		self.home = os.path.join(self.dir, "home")
+		self.state = os.path.join(self.dir, "state")
+		self.conf = os.path.join(self.dir, "conf")
+		os.makedirs(self.home, mode=0o700)
+		os.makedirs(self.state, mode=0o700)
+		self.ep = ep
+		self.name_tmpl = name_tmpl
+		self.extra_aws = extra_aws
+		write_config(self.conf, ep, self.state, name_tmpl, extra_aws)
+
+	def reconfigure(self, extra_keys):
+		write_config(self.conf, self.ep, self.state, self.name_tmpl, self.extra_aws, extra_keys)
+
+	def argv(self, helper):
+		return [helper, "--config", self.conf, "--home", self.home, "--host", HOST, "--quiet"]
+
+	def key_id(self):
+		try:
+			return top.read_credentials(os.path.join(self.home, ".aws", "credentials"))[0]
+		except Exception:
+			return None
+
+
+def round_trips(calls, latency_ms):
+	"""Sequential round trips of a run with injected latency: replies that arrive within half
+	the latency of the previous one answered requests sent together."""
+	t = sorted(c["time"] for c in calls)
+	if not t:
+		return 0
+	return 1 + sum(1 for a, b in zip(t, t[1:]) if (b - a) * 1000 >= latency_ms / 2)
+
+
+# ---- the measurements ----
+
+def med(xs):
+	return statistics.median(xs) if xs else None
+
+
+def bench_spawn(n, tmp, argv):
+	"""Wall and CPU of a process that does (next to) nothing: what any exec costs right now."""
+	env = top.clean_env()
+	ps = [run(argv, env, tmp) for _ in range(n)]
+	return {"wall": [p.wall_ms for p in ps], "cpu": [p.cpu_ms for p in ps]}
+
+
+def peak_rss_kb(argv, env, out_dir):
+	"""Peak RSS of argv, by /usr/bin/time (a child of a small process: wait4 on a child of
+	this Python process would report Python's own RSS, which exec carries into ru_maxrss)."""
+	f = os.path.join(out_dir, "rss")
+	run([TIME, "-f", "%M", "-o", f] + argv, env, out_dir, "rss")
+	with open(f) as fh:
+		return int(fh.read().split()[-1])
+
+
+def bench_helper(helper, ep, n, base, latency_ms=0):
+	"""n first logins (fresh IAM, state and home each), each followed (0 ms only) by three
+	fast-path runs and one verify run. Returns a dict of lists."""
+	r = {k: [] for k in ("first", "first_cpu", "rss", "fast", "fast_cpu", "fast_rss",
+	                     "verify")}
+	r["calls_first"] = r["calls_fast"] = r["calls_verify"] = None
+	r["rounds"] = []
+	env = top.clean_env()
+	for i in range(n):
+		ep.reset()
+		if latency_ms:
+			ep.faults(latency_ms=latency_ms)
+		who = Person(base, "l%d-%d" % (latency_ms, i), ep)
+		p = run(who.argv(helper), env, who.dir, "first")
+		calls = [c for c in ep.calls() if c["service"] != "imds"]
+		r["first"].append(p.wall_ms)
+		r["first_cpu"].append(p.cpu_ms)
+		r["calls_first"] = [c["action"] for c in calls]
+		if latency_ms:
+			r["rounds"].append(round_trips(calls, latency_ms))
+			continue
+		for j in range(3):
+			ep.clear_calls()
+			p = run(who.argv(helper), env, who.dir, "fast")
+			r["fast"].append(p.wall_ms)
+			r["fast_cpu"].append(p.cpu_ms)
+			r["calls_fast"] = ep.actions()
+		r["fast_rss"].append(peak_rss_kb(who.argv(helper), env, who.dir))
+		who.reconfigure("verify_interval = 0\n")
+		ep.clear_calls()
+		r["verify"].append(run(who.argv(helper), env, who.dir, "verify").wall_ms)
+		r["calls_verify"] = ep.actions()
+		# Peak RSS of a first login: a run of its own (time's wrapper stays out of the walls).
+		ep.reset()
+		who = Person(base, "rss-%d" % i, ep)
+		r["rss"].append(peak_rss_kb(who.argv(helper), env, who.dir))
+	return r
+
+
+def bench_cli(ep, runs, base):
+	"""The first login as a shell script of /usr/bin/aws calls; wall times and calls."""
+	walls, calls = [], None
+	for i in range(runs):
+		ep.reset()
+		d = os.path.join(base, "cli%d" % i)
+		home = os.path.join(d, "home")
+		os.makedirs(home, mode=0o700)
+		env = top.clean_env(ENDPOINT=ep.url, REGION=ep.region,
+		                    ADMIN_CREDS=ep.admin_credentials_file, IAM_USER="cli-person",
+		                    GROUP=GROUP,
+		                    POLICY_ARN="arn:aws:iam::%s:policy/developer-access" % ep.account,
+		                    HOST=HOST, PERSON_HOME=home)
+		p = run(["/bin/sh", CLI_SCRIPT], env, d, "cli")
+		kid = top.read_credentials(os.path.join(home, ".aws", "credentials"))[0]
+		u = ep.user("cli-person")
+		if not u or kid not in [k["id"] for k in u["keys"]]:
+			raise Bench("CLI script: the key on disk is not the user's")
+		walls.append(p.wall_ms)
+		calls = ep.actions()
+	return walls, calls
+
+
+def bench_burst(helper, ep, n, base):
+	"""n bursts of BURST_PEOPLE first logins started at once, 30 % of calls throttled."""
+	env = top.clean_env()
+	res = []
+	for b in range(n):
+		ep.reset()
+		ep.faults(throttle=BURST_THROTTLE, seed=b + 1)
+		people = [Person(base, "burst%d-p%02d" % (b, i), ep, name_tmpl="bench-p%02d" % i,
+		                 extra_aws="") for i in range(BURST_PEOPLE)]
+		t0 = time.perf_counter()
+		procs = [Proc(p.argv(helper), env, p.dir, "login") for p in people]
+		wait_all(procs)
+		total = (time.perf_counter() - t0) * 1000
+		ep.faults()
+		ok = kept = clean = bad = orphans = 0
+		problems = []
+		users = {u["name"]: u for u in ep.state()["users"]}
+		for i, (who, p) in enumerate(zip(people, procs)):
+			kid = who.key_id()
+			keys = users.get("bench-p%02d" % i, {}).get("keys", [])
+			active = [k["id"] for k in keys if k["status"] == "Active"]
+			orphans += sum(1 for k in keys if k["id"] != kid)
+			err = [l for l in p.err().splitlines() if l.strip()]
+			tidy = 1 <= len(err) <= 3 and all(
+				l.isprintable() and l.startswith("aws-iam-provision: ") for l in err)
+			if p.rc == 0 and kid in active:
+				ok += 1
+			elif p.rc > 0 and tidy and kid is not None and kid in active:
+				kept += 1
+			elif p.rc > 0 and tidy and kid is None:
+				clean += 1
+			else:
+				bad += 1
+				problems.append("p%02d exit %d, %.0f ms, key on disk %s, stderr %r" % (
+					i, p.rc, p.wall_ms, kid, err[:3]))
+		res.append({"ok": ok, "kept": kept, "clean": clean, "bad": bad, "orphans": orphans,
+		            "total": total, "slowest": max(p.wall_ms for p in procs),
+		            "over": sum(1 for p in procs if p.wall_ms > BURST_DEADLINE_S * 1000),
+		            "problems": problems})
+	return res
+
+
+class Account:
+	"""A throwaway login account (root only) whose home is a temp dir; removed by close()."""
+
+	def __init__(self, base):
+		self.name = "pai-b%s" % secrets.token_hex(3)
+		self.home = os.path.join(base, "home")
+		subprocess.run(["useradd", "-M", "-U", "-d", self.home, "-s", "/usr/sbin/nologin",
+		                self.name], check=True, capture_output=True)
+		pw = pwd.getpwnam(self.name)
+		self.uid, self.gid = pw.pw_uid, pw.pw_gid
+		os.makedirs(self.home, mode=0o700)
+		os.chown(self.home, self.uid, self.gid)
+
+	def close(self):
+		subprocess.run(["userdel", self.name], check=False, capture_output=True)
+		subprocess.run(["groupdel", self.name], check=False, capture_output=True)
+
+
+def bench_pam(build, helper, ep, n, base):
+	"""Session open through real libpam, fast path: (module+helper walls, module with a
+	trivial helper walls, calls during the fast-path sessions, shown lines) or a skip reason."""
+	if os.geteuid() != 0:
+		return "not root: needs a throwaway account whose home the password database names"
+	module, driver = os.path.join(build, "pam_aws_iam.so"), os.path.join(build, "pam-session")
+	for f in (module, driver):
+		if not os.path.exists(f):
+			return "%s missing" % f
+	work = os.path.join(base, "pam")
+	os.makedirs(work)
+	os.chmod(base, 0o755)
+	os.chmod(work, 0o755)
+	acct = Account(work)
+	try:
+		state = os.path.join(work, "state")
+		os.makedirs(state, mode=0o700)
+		os.chown(state, acct.uid, acct.gid)
+		creds = os.path.join(work, "admin-credentials")
+		shutil.copyfile(ep.admin_credentials_file, creds)
+		os.chmod(creds, 0o600)
+		os.chown(creds, acct.uid, acct.gid)
+		conf = os.path.join(work, "pam_aws_iam.conf")
+		with open(conf, "w") as f:
+			f.write("[aws]\nendpoint = %s\nsts_endpoint = %s\ncredentials = %s\n\n"
+			        "[user]\ngroups = %s\npolicies = arn:aws:iam::%s:policy/developer-access\n\n"
+			        "[state]\ndir = %s\n" % (ep.url, ep.url, creds, GROUP, ep.account, state))
+		os.chmod(conf, 0o644)
+		trivial = os.path.join(work, "trivial-helper")
+		with open(trivial, "w") as f:
+			f.write("#!/bin/sh\necho 'Sign in: https://%s.signin.aws.amazon.com/console'\n"
+			        % ep.account)
+		os.chmod(trivial, 0o755)
+		with open(os.path.join(work, "other"), "w") as f:
+			f.write("#\n")
+		for svc, h in (("bench", helper), ("trivial", trivial)):
+			with open(os.path.join(work, svc), "w") as f:
+				f.write("session required %s helper=%s config=%s\n" % (module, h, conf))
+		env = {"PATH": "/usr/bin:/bin"}
+		ep.reset()
+		first = run([driver, work, "bench", acct.name], env, work, "pam-first", check=False)
+		if first.rc != 0 or not os.path.exists(os.path.join(acct.home, ".aws", "credentials")):
+			raise Bench("PAM first login failed: %s" % first.out().strip()[-500:])
+		out = {"fast": [], "trivial": [], "calls": None, "shown": None}
+		ep.clear_calls()
+		for svc, key in (("bench", "fast"), ("trivial", "trivial")):
+			for i in range(n):
+				p = run([driver, "--time", work, svc, acct.name], env, work, "pam")
+				m = re.search(r"^open_session_us: (\d+)$", p.out(), re.M)
+				if not m or "pam_open_session: PAM_SUCCESS" not in p.out():
+					raise Bench("PAM session failed: %s" % p.out().strip()[-500:])
+				out[key].append(int(m.group(1)) / 1000)
+				if svc == "bench":
+					out["shown"] = [l[6:] for l in p.out().splitlines()
+					                if l.startswith("INFO: ")]
+			if svc == "bench":
+				out["calls"] = ep.actions()
+		return out
+	finally:
+		acct.close()
+
+
+# ---- report ----
+
+def machine():
+	model = "?"
+	try:
+		with open("/proc/cpuinfo") as f:
+			for line in f:
+				if line.startswith("model name"):
+					model = line.split(":", 1)[1].strip()
+					break
+	except OSError:
+		pass
+	try:
+		commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
+		                        capture_output=True, text=True).stdout.strip()
+		if subprocess.run(["git", "-C", TOP, "diff", "--quiet", "HEAD", "--", "helper",
+		                   "pam_module"]).returncode:
+			commit += " + uncommitted changes in helper/ or pam_module/"
+	except OSError:
+		commit = "?"
+	return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
+	        "host": socket.gethostname(), "load": os.getloadavg(), "commit": commit,
+	        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def verdict(ok):
+	return "PASS" if ok else "MISS"
+
+
+def fmt_ms(x):
+	return "%.1f ms" % x if x is not None else "-"
+
+
+def build_table(r, n):
+	rows = []  # (figure, value, target, verdict)
+	sp = r["spawn"]
+	rows.append(("for scale: /bin/true, spawn to reap (CPU %.1f ms)" % med(sp["cpu"]),
+	             fmt_ms(med(sp["wall"])), "", ""))
+	cu = r["curl"]
+	rows.append(("for scale: /usr/bin/curl --version, libcurl's libraries (CPU %.1f ms)"
+	             % med(cu["cpu"]), fmt_ms(med(cu["wall"])), "", ""))
+	rows.append(("helper process start: --version", fmt_ms(med(r["version"])), "", ""))
+	pam = r["pam"]
+	if isinstance(pam, str):
+		rows.append(("fast-path session open, module + helper", "skipped: " + pam,
+		             "< %.0f ms" % FAST_PATH_MS, "-"))
+	else:
+		m = med(pam["fast"])
+		rows.append(("fast-path session open, module + helper (%d API calls; min %.1f ms)"
+		             % (len(pam["calls"]), min(pam["fast"])), fmt_ms(m),
+		             "< %.0f ms" % FAST_PATH_MS, verdict(m < FAST_PATH_MS)))
+		rows.append(("  for scale: module + a trivial /bin/sh helper (min %.1f ms)"
+		             % min(pam["trivial"]), fmt_ms(med(pam["trivial"])), "", ""))
+	h = r["h0"]
+	m = med(h["fast"])
+	rows.append(("fast path, helper alone (%d API calls; CPU %.1f ms; min %.1f ms; RSS %.1f MiB)"
+	             % (len(h["calls_fast"]), med(h["fast_cpu"]), min(h["fast"]),
+	                med(h["fast_rss"]) / 1024), fmt_ms(m),
+	             "< %.0f ms" % FAST_PATH_MS, verdict(m < FAST_PATH_MS)))
+	rows.append(("verify_interval passed, helper (%d API calls)" % len(h["calls_verify"]),
+	             fmt_ms(med(h["verify"])), "", ""))
+	first = med(h["first"])
+	rows.append(("first login, 0 ms latency (%d API calls; CPU %.1f ms)"
+	             % (len(h["calls_first"]), med(h["first_cpu"])), fmt_ms(first), "", ""))
+	h50 = r["h50"]
+	m50 = med(h50["first"])
+	rows.append(("first login, %d ms latency per call (%d API calls, %d sequential round "
+	             "trips)" % (LATENCY_MS, len(h50["calls_first"]), med(h50["rounds"])),
+	             fmt_ms(m50), "< %.0f ms" % LATENCY_FIRST_MS, verdict(m50 < LATENCY_FIRST_MS)))
+	cli = med(r["cli"])
+	rows.append(("first login as an AWS CLI shell script (%d aws processes, %d API calls; "
+	             "median of %d)" % (len(r["cli_calls"]), len(r["cli_calls"]), len(r["cli"])),
+	             fmt_ms(cli), "", ""))
+	ratio = cli / first
+	rows.append(("ratio CLI script / helper, first login", "%.1fx" % ratio,
+	             ">= %.0fx" % CLI_RATIO, verdict(ratio >= CLI_RATIO)))
+	rss = med(h["rss"])
+	rows.append(("helper peak RSS, first login (max %d KiB)" % max(h["rss"]),
+	             "%.1f MiB" % (rss / 1024), "< %d MiB" % (RSS_KB // 1024),
+	             verdict(rss < RSS_KB)))
+	bu = r["burst"]
+	rows.append(("%d-person burst, %d %% of calls throttled: exit 0, working key"
+	             % (BURST_PEOPLE, BURST_THROTTLE * 100), "%g" % med([b["ok"] for b in bu]),
+	             "", ""))
+	rows.append(("  failed after the key was written (key kept, works)",
+	             "%g" % med([b["kept"] for b in bu]), "", ""))
+	rows.append(("  clean failure (error lines on stderr, no key on disk)",
+	             "%g" % med([b["clean"] for b in bu]), "", ""))
+	bad = max(b["bad"] for b in bu)
+	rows.append(("  anything else (worst of the bursts)", "%d" % bad, "0", verdict(bad == 0)))
+	rows.append(("  keys in IAM that no home holds (all bursts)",
+	             "%d" % sum(b["orphans"] for b in bu), "", ""))
+	worst = max(b["slowest"] for b in bu)
+	rows.append(("  slowest login (worst burst %.0f ms; past the %d s deadline: %d)"
+	             % (worst, BURST_DEADLINE_S, sum(b["over"] for b in bu)),
+	             fmt_ms(med([b["slowest"] for b in bu])),
+	             "<= %d s (module timeout)" % MODULE_TIMEOUT_S,
+	             verdict(worst <= MODULE_TIMEOUT_S * 1000)))
+	rows.append(("  total wall time of the burst", fmt_ms(med([b["total"] for b in bu])),
+	             "", ""))
+	return rows
+
+
+def render(rows):
+	w = [max(len(r[i]) for r in rows + [("figure", "median", "target", "")]) for i in range(4)]
+	lines = ["| %s | %s | %s | %s |" % ("figure".ljust(w[0]), "median".rjust(w[1]),
+	                                     "target".ljust(w[2]), "".ljust(w[3])),
+	         "|%s|%s:|%s|%s|" % ("-" * (w[0] + 2), "-" * (w[1] + 1), "-" * (w[2] + 2),
+	                            "-" * (w[3] + 2))]
+	for f, v, t, ok in rows:
+		lines.append("| %s | %s | %s | %s |" % (f.ljust(w[0]), v.rjust(w[1]), t.ljust(w[2]),
+		                                         ok.ljust(w[3])))
+	return "\n".join(lines)
+
+
+def report_md(table, mach, r, n, load_end, elapsed):
+	h, h50, pam = r["h0"], r["h50"], r["pam"]
+	out = ["# Benchmarks", "",
+	       "Generated by `make bench` (tests/bench/bench.py); do not edit by hand. Each figure "
+	       "is the median of the runs taken in one invocation (%d runs each; the fast paths "
+	       "%d; the AWS CLI script %d; %d bursts of %d people), against the local IAM endpoint "
+	       "(tests/endpoint, one Python process on 127.0.0.1, plain HTTP)." % (
+	           n, 3 * n, len(r["cli"]), len(r["burst"]), BURST_PEOPLE), "",
+	       "## Machine", "",
+	       "- CPU: %s, %d cores" % (mach["cpu"], mach["cores"]),
+	       "- kernel: Linux %s" % mach["kernel"],
+	       "- load average at start: %.2f %.2f %.2f; at end: %.2f %.2f %.2f (the machine is "
+	       "shared; wall times scale with it)" % (mach["load"] + load_end),
+	       "- date: %s; commit %s; bench took %.0f s" % (mach["date"], mach["commit"], elapsed),
+	       "", "## Figures", "", table, "",
+	       "## What each figure is", "",
+	       "- Wall times are spawn to reap (posix_spawn, wait4) as seen by the bench, except the "
+	       "session opens, which are the time of `pam_open_session` inside build/pam-session. "
+	       "CPU is the child's user + system time from wait4. Peak RSS is GNU time's %M, in "
+	       "runs of their own (ru_maxrss of a child of the Python driver would carry Python's "
+	       "RSS across exec). `min` is the fastest run, the least disturbed by the load.",
+	       "- Session open: a throwaway account (useradd, home in a temp dir, removed after) "
+	       "whose home the password database names, because the module passes the helper only "
+	       "`--config`; the service file names the built module with `helper=` the built "
+	       "helper and `config=` a test config; the first session provisions, the timed ones "
+	       "take the fast path (%s). Needs root; skipped with the reason otherwise." % (
+	           "API calls during them: %d; shown: %s" % (len(pam["calls"]), " / ".join(
+	               pam["shown"] or [])) if not isinstance(pam, str) else pam),
+	       "- First login calls (0 ms): %s." % " ".join(h["calls_first"]),
+	       "- With %d ms latency (the endpoint's latency fault on every call) the sequential "
+	       "round trips are counted from the reply times in the endpoint's call log (replies "
+	       "closer than half the latency belong to one round); the data dependencies force 4: "
+	       "GetUser, CreateUser, CreateAccessKey, TagUser (the ledger tag names the new key)."
+	       % LATENCY_MS,
+	       "- AWS CLI script: tests/bench/cli_first_login.sh, the same calls and parameters in "
+	       "sequence, one `/usr/bin/aws` process each, then the credentials file written by "
+	       "hand. Calls: %s." % " ".join(r["cli_calls"]),
+	       "- Burst: %d different people (own config, state dir, home and IAM user each) "
+	       "started at once against one endpoint that throttles %d %% of calls; the helpers "
+	       "keep the default deadline (%d s, counted from the helper's start of work) and "
+	       "max_attempts (3). A success is exit 0 with the key on disk being an active key of "
+	       "that IAM user; a failure is clean when the exit status is non-zero and stderr holds "
+	       "1-3 printable `aws-iam-provision:` lines, either with no key on disk or with a key "
+	       "on disk that is active (a later step, such as the group, policy or ledger tag, "
+	       "failed after the key was written). The slowest login is judged against the PAM "
+	       "module's default timeout (%d s), past which the module kills the helper and the "
+	       "login goes on." % (BURST_PEOPLE, BURST_THROTTLE * 100, BURST_DEADLINE_S,
+	                           MODULE_TIMEOUT_S), ""]
+	problems = [p for b in r["burst"] for p in b["problems"]]
+	if problems:
+		out += ["Burst logins that were neither:", ""] + ["- " + p for p in problems[:20]] + [""]
+	return "\n".join(out)
+
+
+def main():
+	ap = argparse.ArgumentParser()
+	ap.add_argument("-n", type=int, default=7)
+	ap.add_argument("-b", default=os.environ.get("B") or "build")
+	ap.add_argument("-o", default=None, help="write the report here (BENCHMARKS.md)")
+	a = ap.parse_args()
+	n = max(a.n, 5)
+	build = os.path.abspath(a.b if os.path.isabs(a.b) else os.path.join(TOP, a.b))
+	helper = os.path.join(build, "aws-iam-provision")
+	if not os.path.exists(helper):
+		sys.exit("bench: %s missing (make B=... all)" % helper)
+	mach = machine()
+	print("bench: %s, %d cores, load %.2f %.2f %.2f, helper %s" % (
+		mach["cpu"], mach["cores"], *mach["load"], helper), flush=True)
+	t_start = time.monotonic()
+	base = tempfile.mkdtemp(prefix="pai-bench-")
+	ep = top.start_endpoint(os.path.join(base, "endpoint"))
+	r = {}
+	try:
+		env = top.clean_env()
+		steps = [
+			("spawn", lambda: bench_spawn(n, base, ["/bin/true"])),
+			("curl", lambda: bench_spawn(n, base, ["/usr/bin/curl", "--version"])),
+			("version", lambda: [run([helper, "--version"], env, base).wall_ms
+			                     for _ in range(n)]),
+			("h0", lambda: bench_helper(helper, ep, n, base)),
+			("h50", lambda: bench_helper(helper, ep, n, base, LATENCY_MS)),
+			("pam", lambda: bench_pam(build, helper, ep, n, base)),
+			("burst", lambda: bench_burst(helper, ep, n, base)),
+		]
+		for name, fn in steps:
+			t = time.monotonic()
+			r[name] = fn()
+			print("bench: %s done in %.1f s" % (name, time.monotonic() - t), flush=True)
+		t = time.monotonic()
+		r["cli"], r["cli_calls"] = bench_cli(ep, CLI_RUNS, base)
+		print("bench: cli done in %.1f s" % (time.monotonic() - t), flush=True)
+	except Bench as e:
+		sys.exit("bench: %s" % e)
+	finally:
+		ep.stop()
+		shutil.rmtree(base, ignore_errors=True)
+	load_end = os.getloadavg()
+	table = render(build_table(r, n))
+	print()
+	print(table)
+	print("\nload average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f"
+	      % (mach["load"] + load_end))
+	if a.o:
+		path = a.o if os.path.isabs(a.o) else os.path.join(TOP, a.o)
+		with open(path, "w") as f:
+			f.write(report_md(table, mach, r, n, load_end, time.monotonic() - t_start))
+		print("bench: wrote %s" % os.path.relpath(path, TOP))
+
+
+if __name__ == "__main__":
+	main()
