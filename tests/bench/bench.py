@@ -67,8 +67,13 @@ class Bench(Exception):
 
 # ---- processes: posix_spawn + pidfd + wait4 (wall, CPU and peak RSS of each child) ----
 
+# Held at a gate: a shell waiting for EOF on fd 3, then exec'ing the command. Started one by
+# one, the 50 people of a burst would be spread over the seconds their execs take.
+GATE = ["/bin/sh", "-c", 'read _ <&3; exec 3<&- "$@"', "gate"]
+
+
 class Proc:
-	def __init__(self, argv, env, out_dir, name):
+	def __init__(self, argv, env, out_dir, name, gate_fd=None):
 		self.out_path = os.path.join(out_dir, name + ".out")
 		self.err_path = os.path.join(out_dir, name + ".err")
 		acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
@@ -76,6 +81,9 @@ class Proc:
 		         0o600),
 		        (os.POSIX_SPAWN_OPEN, 2, self.err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
 		         0o600)]
+		if gate_fd is not None:
+			acts.append((os.POSIX_SPAWN_DUP2, gate_fd, 3))
+			argv = GATE + list(argv)
 		self.t0 = time.perf_counter()
 		self.pid = os.posix_spawn(argv[0], argv, env, file_actions=acts)
 		self.pidfd = os.pidfd_open(self.pid)
@@ -101,6 +109,20 @@ class Proc:
 	def err(self):
 		with open(self.err_path, errors="replace") as f:
 			return f.read()
+
+
+def at_gate(procs, timeout_s=30):
+	"""Waits until every gated shell sleeps in its read of the gate pipe."""
+	end = time.monotonic() + timeout_s
+	for p in procs:
+		while time.monotonic() < end:
+			try:
+				with open("/proc/%d/wchan" % p.pid) as f:
+					if "pipe_read" in f.read():
+						break
+			except OSError:
+				return
+			time.sleep(0.01)
 
 
 def wait_all(procs, timeout_s=120):
@@ -264,45 +286,108 @@ def bench_cli(ep, runs, base):
 	return walls, calls
 
 
+def attack_common(helper):
+	"""tests/attack/attack_common.py (its Person and checks, shared with tests/load), made to
+	run this helper."""
+	name = "pai_attack_common"
+	if name not in sys.modules:
+		spec = importlib.util.spec_from_file_location(
+			name, os.path.join(TOP, "tests", "attack", "attack_common.py"))
+		mod = importlib.util.module_from_spec(spec)
+		sys.modules[name] = mod
+		spec.loader.exec_module(mod)
+	ac = sys.modules[name]
+	ac.HELPER = helper
+	return ac
+
+
+def burst_outcome(ac, ep, who, p, iam_keys):
+	"""ok | kept | clean | bad: the classes of tests/load/test_load.py (a working key, exit 0;
+	a working key with a warning, exit 5; one clean error line with nothing changed)."""
+	out, err = p.out(), p.err()
+	try:
+		ac.check_no_leak(out + err, ep)
+	except AssertionError as e:
+		return "bad", str(e)
+	kid = who.profile_key()
+	if kid is not None:
+		with open(who.cred_path, "rb") as f:
+			whole = f.read().startswith(ac.SEEDED_CREDENTIALS)
+		if p.rc in (ac.EXIT_OK, ac.EXIT_AWS) and whole and list(iam_keys) == [kid]:
+			return ("ok" if p.rc == ac.EXIT_OK else "kept"), None
+		return "bad", "key %s on disk, IAM holds %s, file whole: %s" % (kid, list(iam_keys),
+		                                                                 whole)
+	lines = err.splitlines()
+	if p.rc == ac.EXIT_AWS and 1 <= len(lines) <= 3 and who.snapshot() == who.before and \
+			not iam_keys and all(l.startswith(ac.PROG) and l.isprintable() for l in lines):
+		# tests/load asks for exactly one line; two parallel calls failing print two
+		if len(lines) > 1:
+			return "clean", "clean, but %d error lines: %r" % (len(lines), lines)
+		return "clean", None
+	return "bad", "no key on disk, IAM holds %s, stderr %r" % (list(iam_keys), lines[:3])
+
+
 def bench_burst(helper, ep, n, base):
-	"""n bursts of BURST_PEOPLE first logins started at once, 30 % of calls throttled."""
+	"""n bursts of BURST_PEOPLE first logins started at once, 30 % of calls throttled. Each
+	person is tests/attack's (home seeded with other profiles, own state dir and config)."""
+	ac = attack_common(helper)
 	env = top.clean_env()
 	res = []
 	for b in range(n):
 		ep.reset()
+		d = os.path.join(base, "burst%d" % b)
+		os.makedirs(d)
+		people = []
+		for i in range(BURST_PEOPLE):
+			who = ac.Person(d, ep, name="p%02d" % i)
+			who.iam_name = "bench-p%02d" % i
+			who.configure(aws={"deadline": str(BURST_DEADLINE_S)},
+			              user={"name": who.iam_name, "groups": GROUP,
+			                    "policies": "arn:aws:iam::%s:policy/developer-access"
+			                                % ep.account})
+			who.before = who.snapshot()
+			people.append(who)
+		gate_r, gate_w = os.pipe()
+		procs = []
+		try:
+			for i, who in enumerate(people):
+				procs.append(Proc(who.argv(), env, d, "login%02d" % i, gate_r))
+		except BaseException:
+			os.close(gate_w)
+			for p in procs:
+				os.kill(p.pid, 9)
+			wait_all(procs)
+			raise
+		finally:
+			os.close(gate_r)
+		at_gate(procs)
 		ep.faults(throttle=BURST_THROTTLE, seed=b + 1)
-		people = [Person(base, "burst%d-p%02d" % (b, i), ep, name_tmpl="bench-p%02d" % i,
-		                 extra_aws="") for i in range(BURST_PEOPLE)]
 		t0 = time.perf_counter()
-		procs = [Proc(p.argv(helper), env, p.dir, "login") for p in people]
+		for p in procs:
+			p.t0 = t0
+		os.close(gate_w)
 		wait_all(procs)
 		total = (time.perf_counter() - t0) * 1000
 		ep.faults()
-		ok = kept = clean = bad = orphans = 0
+		count = {"ok": 0, "kept": 0, "clean": 0, "bad": 0, "multiline": 0}
 		problems = []
-		users = {u["name"]: u for u in ep.state()["users"]}
-		for i, (who, p) in enumerate(zip(people, procs)):
-			kid = who.key_id()
-			keys = users.get("bench-p%02d" % i, {}).get("keys", [])
-			active = [k["id"] for k in keys if k["status"] == "Active"]
-			orphans += sum(1 for k in keys if k["id"] != kid)
-			err = [l for l in p.err().splitlines() if l.strip()]
-			tidy = 1 <= len(err) <= 3 and all(
-				l.isprintable() and l.startswith("aws-iam-provision: ") for l in err)
-			if p.rc == 0 and kid in active:
-				ok += 1
-			elif p.rc > 0 and tidy and kid is not None and kid in active:
-				kept += 1
-			elif p.rc > 0 and tidy and kid is None:
-				clean += 1
-			else:
-				bad += 1
-				problems.append("p%02d exit %d, %.0f ms, key on disk %s, stderr %r" % (
-					i, p.rc, p.wall_ms, kid, err[:3]))
-		res.append({"ok": ok, "kept": kept, "clean": clean, "bad": bad, "orphans": orphans,
-		            "total": total, "slowest": max(p.wall_ms for p in procs),
-		            "over": sum(1 for p in procs if p.wall_ms > BURST_DEADLINE_S * 1000),
-		            "problems": problems})
+		st = ep.state()
+		users = {u["name"]: u for u in st["users"]}
+		for who, p in zip(people, procs):
+			keys = {k["id"]: k for k in users.get(who.iam_name, {}).get("keys", [])}
+			kind, why = burst_outcome(ac, ep, who, p, keys)
+			count[kind] += 1
+			count["multiline"] += kind == "clean" and why is not None
+			if why:
+				problems.append("%s: exit %d in %.0f ms: %s" % (who.iam_name, p.rc, p.wall_ms,
+				                                                 why))
+		on_disk = {who.profile_key() for who in people}
+		orphans = sum(1 for u in st["users"] if u["name"].startswith("bench-p")
+		              for k in u["keys"] if k["id"] not in on_disk)
+		res.append(dict(count, orphans=orphans, total=total,
+		                slowest=max(p.wall_ms for p in procs),
+		                over=sum(1 for p in procs if p.wall_ms > BURST_DEADLINE_S * 1000),
+		                problems=problems))
 	return res
 
 
@@ -472,7 +557,8 @@ def build_table(r, n):
 	             "", ""))
 	rows.append(("  failed after the key was written (key kept, works)",
 	             "%g" % med([b["kept"] for b in bu]), "", ""))
-	rows.append(("  clean failure (error lines on stderr, no key on disk)",
+	rows.append(("  clean failure (error line, files unchanged; %d of all with 2-3 lines)"
+	             % sum(b["multiline"] for b in bu),
 	             "%g" % med([b["clean"] for b in bu]), "", ""))
 	bad = max(b["bad"] for b in bu)
 	rows.append(("  anything else (worst of the bursts)", "%d" % bad, "0", verdict(bad == 0)))
@@ -505,7 +591,7 @@ def report_md(table, mach, r, n, load_end, elapsed):
 	h, h50, pam = r["h0"], r["h50"], r["pam"]
 	out = ["# Benchmarks", "",
 	       "Generated by `make bench` (tests/bench/bench.py); do not edit by hand. Each figure "
-	       "is the median of the runs taken in one invocation (%d runs each; the fast paths "
+	       "is the median of the runs taken in one invocation (%d runs each; the helper's fast path "
 	       "%d; the AWS CLI script %d; %d bursts of %d people), against the local IAM endpoint "
 	       "(tests/endpoint, one Python process on 127.0.0.1, plain HTTP)." % (
 	           n, 3 * n, len(r["cli"]), len(r["burst"]), BURST_PEOPLE), "",
@@ -541,17 +627,21 @@ def report_md(table, mach, r, n, load_end, elapsed):
 	       "- Burst: %d different people (own config, state dir, home and IAM user each) "
 	       "started at once against one endpoint that throttles %d %% of calls; the helpers "
 	       "keep the default deadline (%d s, counted from the helper's start of work) and "
-	       "max_attempts (3). A success is exit 0 with the key on disk being an active key of "
-	       "that IAM user; a failure is clean when the exit status is non-zero and stderr holds "
-	       "1-3 printable `aws-iam-provision:` lines, either with no key on disk or with a key "
-	       "on disk that is active (a later step, such as the group, policy or ledger tag, "
-	       "failed after the key was written). The slowest login is judged against the PAM "
-	       "module's default timeout (%d s), past which the module kills the helper and the "
-	       "login goes on." % (BURST_PEOPLE, BURST_THROTTLE * 100, BURST_DEADLINE_S,
-	                           MODULE_TIMEOUT_S), ""]
+	       "max_attempts (3), and have a home seeded with other profiles (tests/attack's "
+	       "Person). Classes as in tests/load/test_load.py: a working key (exit 0, the file "
+	       "whole, IAM holding exactly that key); a working key with a warning (exit 5: a "
+	       "later step such as the group, policy or ledger tag failed after the key was "
+	       "written); a clean failure (exit 5, `aws-iam-provision:` lines, the home "
+	       "byte-identical, no key in IAM; tests/load wants exactly one line, the helper "
+	       "prints one per failed call, so two parallel calls failing give two: counted "
+	       "clean here and listed below); anything else (a leaked secret, a signal, a "
+	       "broken file, a key IAM holds that no home does) is counted against the target. "
+	       "The slowest login is judged against the PAM module's default timeout (%d s), past "
+	       "which the module kills the helper and the login goes on." % (
+	           BURST_PEOPLE, BURST_THROTTLE * 100, BURST_DEADLINE_S, MODULE_TIMEOUT_S), ""]
 	problems = [p for b in r["burst"] for p in b["problems"]]
 	if problems:
-		out += ["Burst logins that were neither:", ""] + ["- " + p for p in problems[:20]] + [""]
+		out += ["Burst logins to look at:", ""] + ["- " + p for p in problems[:20]] + [""]
 	return "\n".join(out)
 
 
