@@ -109,8 +109,8 @@ static pai_err evaluate(struct http_result *hr, bool once, aws_reply_parser pars
 	}
 	e = xml_reply_parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
 	if (e) {
-		*retry = !ok2xx && (once ? aws_throttled("", hr->status)
-		                         : aws_retryable("", hr->status));
+		*retry = !ok2xx &&
+		         (once ? aws_throttled("", hr->status) : aws_retryable("", hr->status));
 		snprintf(err->message, sizeof(err->message), "HTTP %ld with %s", hr->status,
 		         e == PAI_ERR_TOOBIG ? "a reply over the size limit"
 		                             : "an unreadable XML reply");

@@ -29,11 +29,11 @@ struct aws_client_opts {
 
 /* AWS error details of the last failed call (or of one queued call). */
 struct aws_error {
-	long http_status;     /* 0 when no HTTP reply arrived */
-	char code[64];        /* e.g. "NoSuchEntity"; "" when none */
-	char message[256];    /* sanitised: printable ASCII only */
+	long http_status;  /* 0 when no HTTP reply arrived */
+	char code[64];     /* e.g. "NoSuchEntity"; "" when none */
+	char message[256]; /* sanitised: printable ASCII only */
 	char request_id[64];
-	int attempts;         /* attempts made for this call */
+	int attempts; /* attempts made for this call */
 };
 
 /* Creates a client; creds are copied (and wiped at free). URLs are checked: https, or http

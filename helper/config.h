@@ -23,7 +23,7 @@
 #define PAI_CONF_MAX_POLICIES   20          /* IAM: managed policies per user (hard quota) */
 #define PAI_CONF_TAG_KEY_MAX    129         /* NUL included */
 #define PAI_CONF_TAG_VALUE_MAX  257         /* template, NUL included */
-#define PAI_CONF_MAX_TAGS       49          /* IAM allows 50; the tool's ownership tag takes one */
+#define PAI_CONF_MAX_TAGS       48          /* IAM: 50; 2 are the tool's (ledger.h) */
 #define PAI_CONF_REGION_MAX     64          /* NUL included */
 #define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
 

@@ -113,6 +113,44 @@ pai_err ledger_make_tag(const char *key_id, const char *host, time_t created, st
 	return PAI_OK;
 }
 
+pai_err ledger_make_pending_tag(const char *host, time_t t, struct iam_tag *out)
+{
+	int n;
+
+	if (!ledger_valid_host(host))
+		return PAI_ERR_INVALID;
+	n = snprintf(out->key, sizeof(out->key), "%s%s", LEDGER_PENDING_PREFIX, host);
+	if (n < 0 || (size_t)n >= sizeof(out->key))
+		return PAI_ERR_INVALID;
+	ledger_format_time(t, out->value);
+	return valid_tag_key(out->key) && valid_tag_value(out->value) ? PAI_OK : PAI_ERR_INVALID;
+}
+
+static bool is_pending(const struct iam_tag *t)
+{
+	return strncmp(t->key, LEDGER_PENDING_PREFIX, strlen(LEDGER_PENDING_PREFIX)) == 0;
+}
+
+bool ledger_pending_time(const struct iam_tag *tags, size_t n, const char *host, time_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (is_pending(&tags[i]) &&
+		    strcmp(tags[i].key + strlen(LEDGER_PENDING_PREFIX), host) == 0)
+			return ledger_parse_time(tags[i].value, out) == PAI_OK;
+	return false;
+}
+
+bool ledger_pending_expired(const struct iam_tag *tag, time_t now)
+{
+	time_t t;
+
+	if (!is_pending(tag))
+		return false;
+	return ledger_parse_time(tag->value, &t) != PAI_OK || now - t > LEDGER_PENDING_MAX_AGE;
+}
+
 void ledger_owner_tag(struct iam_tag *out)
 {
 	snprintf(out->key, sizeof(out->key), "%s", LEDGER_OWNER_KEY);

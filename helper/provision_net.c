@@ -352,6 +352,9 @@ static int build_tags(struct run *r, struct iam_tag *tags, size_t *n)
 		(*n)++;
 	}
 	ledger_owner_tag(&tags[(*n)++]);
+	/* the new user's first CreateAccessKey is marked like every other (existing_user) */
+	if (ledger_make_pending_tag(r->host, r->now, &tags[*n]) == PAI_OK)
+		(*n)++;
 	return PAI_EXIT_OK;
 }
 
@@ -464,14 +467,46 @@ static int adopt_or_refuse(struct run *r)
 	return PAI_EXIT_OK;
 }
 
+/* True when t lies in the window of a pending mark set at mark (see ledger.h). */
+static bool in_pending_window(const struct run *r, time_t t, time_t mark)
+{
+	return t >= mark - LEDGER_PENDING_SLACK &&
+	       t <= mark + (time_t)r->cfg.deadline + LEDGER_PENDING_SLACK;
+}
+
+/* A key nobody recorded (no ledger tag, not the one in this host's profile) that this host
+ * created just after its pending mark: its CreateAccessKey reply was lost, so no one has its
+ * secret. Not when it also falls in another host's window: that may be their key, in flight. */
+static bool our_orphan(const struct run *r, const struct iam_key_meta *k, const char *ours)
+{
+	time_t mark, t = key_created(r, k);
+	size_t i, plen = strlen(LEDGER_PENDING_PREFIX);
+
+	if (ledger_find(&r->ledger, k->id) || !strcmp(k->id, ours) ||
+	    !ledger_pending_time(r->u.tags, r->u.n_tags, r->host, &mark) ||
+	    !in_pending_window(r, t, mark))
+		return false;
+	for (i = 0; i < r->u.n_tags; i++) {
+		const struct iam_tag *tg = &r->u.tags[i];
+
+		if (strncmp(tg->key, LEDGER_PENDING_PREFIX, plen) != 0 ||
+		    !strcmp(tg->key + plen, r->host))
+			continue;
+		if (ledger_parse_time(tg->value, &mark) != PAI_OK || in_pending_window(r, t, mark))
+			return false;
+	}
+	return true;
+}
+
 /* The existing user's keys against this host's view: verify, rotate, create or refuse. */
 static int existing_user(struct run *r, bool force_rotate)
 {
 	const char *ours = our_key(r);
 	const struct iam_key_meta *km = find_key(r, ours);
 	const char *del_first[IAM_MAX_KEYS], *stale[IAM_MAX_TAGS];
-	struct aws_result dres[IAM_MAX_KEYS], kres;
+	struct aws_result dres[IAM_MAX_KEYS], kres, pres;
 	struct iam_access_key key = {0};
+	struct iam_tag pending;
 	size_t n_del = 0, n_stale = 0, n_keys, i;
 	const char *old_id = "";
 	int rc;
@@ -489,6 +524,14 @@ static int existing_user(struct run *r, bool force_rotate)
 		         n_del < IAM_MAX_KEYS)
 			del_first[n_del++] = le->key_id;
 	}
+	/* keys behind this host's lost CreateAccessKey replies; other hosts' old marks */
+	for (i = 0; i < r->keys.n && n_del < IAM_MAX_KEYS; i++)
+		if (our_orphan(r, &r->keys.keys[i], ours))
+			del_first[n_del++] = r->keys.keys[i].id;
+	for (i = 0; i < r->u.n_tags && n_stale < IAM_MAX_TAGS; i++)
+		if (ledger_pending_expired(&r->u.tags[i], r->now) &&
+		    strcmp(r->u.tags[i].key + strlen(LEDGER_PENDING_PREFIX), r->host) != 0)
+			stale[n_stale++] = r->u.tags[i].key;
 	if (km && !strcmp(km->status, "Active") && !force_rotate && !strcmp(r->profile_key, ours) &&
 	    r->now - key_created(r, km) < (time_t)r->cfg.max_age_days * DAY && n_del == 0) {
 		/* verified: IAM still has it, active */
@@ -546,6 +589,7 @@ static int existing_user(struct run *r, bool force_rotate)
 	if (r->o->dry_run) {
 		for (i = 0; i < n_del; i++)
 			plan(r, "DeleteAccessKey", del_first[i]);
+		plan(r, "TagUser", "(pending-creation mark)");
 		plan(r, "CreateAccessKey", r->iam_name);
 		plan(r, "TagUser", "(key ledger)");
 		if (old_id[0])
@@ -554,12 +598,20 @@ static int existing_user(struct run *r, bool force_rotate)
 			plan(r, "UntagUser", "(key ledger)");
 		return PAI_EXIT_OK;
 	}
+	/* Mark before creating, so a lost reply leaves a key this host can later tell as its
+	 * own; with the deletions, in one round trip. */
+	if (ledger_make_pending_tag(r->host, r->now, &pending))
+		return prov_fail(PAI_EXIT_INTERNAL, "cannot make the pending-creation tag");
+	iam_tag_user(r->c, r->iam_name, &pending, 1, &pres);
 	for (i = 0; i < n_del; i++)
 		iam_delete_access_key(r->c, r->iam_name, del_first[i], &dres[i]);
-	if (n_del && aws_client_flush(r->c)) {
+	if (aws_client_flush(r->c)) {
 		for (i = 0; i < n_del; i++)
 			if (dres[i].status)
 				return aws_fail("DeleteAccessKey", dres[i].status, &dres[i].error);
+		if (pres.status)
+			return aws_fail("TagUser (pending-creation mark)", pres.status,
+			                &pres.error);
 	}
 	for (i = 0; i < n_del; i++) {
 		prov_audit(r, "key-deleted", del_first[i]);

@@ -129,7 +129,6 @@ def test_a_reset_after_create_access_key_does_not_create_a_second_key(person):
 	assert len(made) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=KEY_ORPHAN_BUG)
 def test_keys_behind_lost_replies_do_not_lock_the_person_out(person):
 	ep = person.ep
 	person.configure(aws={"deadline": str(DEADLINE)})

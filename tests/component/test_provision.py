@@ -232,8 +232,45 @@ def test_rotation_after_max_age_deletes_the_old_key_last(helper):
 	new = helper.profile_key()
 	assert new != old and keys(ep, LOGIN) == [new]
 	acts = ep.actions()
-	assert acts.index("CreateAccessKey") < acts.index("DeleteAccessKey")
+	# mark (pending-creation tag), create, record (ledger tag), only then delete the old key
+	assert acts == ["GetUser", "ListAccessKeys", "TagUser", "CreateAccessKey", "TagUser",
+	                "DeleteAccessKey", "UntagUser"]
 	assert LEDGER + old not in tags(ep, LOGIN) and LEDGER + new in tags(ep, LOGIN)
+
+
+def test_a_key_behind_a_lost_reply_is_deleted_at_the_next_login(helper):
+	ep = helper.ep
+	helper.configure(keys={"verify_interval": "0"})
+	assert helper.run().returncode == 0
+	held = helper.profile_key()
+	ep.update_key(held, age_days=100)
+	ep.hostile("never_reply", count=1, actions=["CreateAccessKey"], max_hold_s=3)
+	helper.configure(aws={"deadline": "2"}, keys={"verify_interval": "0"})
+	assert helper.run().returncode == 5
+	orphans = [k for k in keys(ep, LOGIN) if k != held]
+	assert len(orphans) == 1 and LEDGER + orphans[0] not in tags(ep, LOGIN)
+	ep.hostile(None)
+	helper.configure(aws={"deadline": "8"}, keys={"verify_interval": "0"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert orphans[0] not in keys(ep, LOGIN)
+	assert keys(ep, LOGIN) == [helper.profile_key()]
+
+
+def test_an_untagged_key_near_another_hosts_mark_is_left_alone(helper):
+	ep = helper.ep
+	helper.configure(keys={"verify_interval": "0"})
+	assert helper.run().returncode == 0
+	mine = helper.profile_key()
+	# another host marked a creation just now and its key is not tagged yet: maybe in flight
+	foreign, _ = ep.create_key(LOGIN)
+	now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+	ep.botocore_client().tag_user(UserName=LOGIN, Tags=[
+		{"Key": "pam-aws-iam:pending:otherhost", "Value": now}])
+	# it is also in this host's window (the mark set at CreateUser): still not ours to delete
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert sorted(keys(ep, LOGIN)) == sorted([mine, foreign])
 
 
 def test_failed_delete_leaves_the_new_key_in_the_file_and_the_old_one_in_iam(helper):

@@ -53,6 +53,29 @@ static void ledger_reads_good_entries_and_skips_hostile_ones(void **st)
 	assert_true(ledger_is_managed(tags, 9));
 }
 
+static void ledger_pending_marks_round_trip_expire_and_refuse_bad_input(void **st)
+{
+	struct iam_tag tags[3];
+	time_t t = 0;
+
+	(void)st;
+	memset(tags, 0, sizeof(tags));
+	assert_int_equal(ledger_make_pending_tag("bastion-1", 1767323045, &tags[0]), PAI_OK);
+	assert_string_equal(tags[0].key, "pam-aws-iam:pending:bastion-1");
+	assert_int_equal(ledger_make_pending_tag("hostb", 1767323000, &tags[1]), PAI_OK);
+	snprintf(tags[2].key, sizeof(tags[2].key), "pam-aws-iam:pending:hostc");
+	snprintf(tags[2].value, sizeof(tags[2].value), "yesterday\n[evil]");
+	assert_true(ledger_pending_time(tags, 3, "bastion-1", &t));
+	assert_int_equal(t, 1767323045);
+	assert_false(ledger_pending_time(tags, 3, "hostc", &t)); /* malformed: no mark */
+	assert_false(ledger_pending_time(tags, 3, "nohost", &t));
+	assert_false(ledger_pending_expired(&tags[0], 1767323045 + 3600));
+	assert_true(ledger_pending_expired(&tags[0], 1767323045 + LEDGER_PENDING_MAX_AGE + 1));
+	assert_true(ledger_pending_expired(&tags[2], 1767323045)); /* malformed: prune */
+	assert_int_equal(ledger_make_pending_tag("bad host", 0, &tags[0]), PAI_ERR_INVALID);
+	assert_int_equal(ledger_make_pending_tag("", 0, &tags[0]), PAI_ERR_INVALID);
+}
+
 static void ledger_tag_round_trips_and_refuses_bad_input(void **st)
 {
 	struct iam_tag t;
@@ -236,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ledger_reads_good_entries_and_skips_hostile_ones),
 	    cmocka_unit_test(ledger_tag_round_trips_and_refuses_bad_input),
+	    cmocka_unit_test(ledger_pending_marks_round_trip_expire_and_refuse_bad_input),
 	    cmocka_unit_test(signin_urls_per_partition),
 	    cmocka_unit_test(state_parses_its_own_format),
 	    cmocka_unit_test(state_refuses_hostile_contents),
