@@ -130,7 +130,7 @@ $(ASAN_B)/sanitizer_options.o: tests/sanitizer/options.c
 check: deps
 	$(MAKE) test-bins
 	$(MAKE) asan
-	PAI_ASAN_DIR=$(abspath $(ASAN_B)) /usr/bin/python3 tests/check.py
+	PAI_BUILD_DIR=$(abspath $(B)) PAI_ASAN_DIR=$(abspath $(ASAN_B)) /usr/bin/python3 tests/check.py
 
 demo: deps
 	$(MAKE) all

@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNIT_TIMEOUT = 300
+# The tree under test (make check passes $(B)); default build/.
+BUILD_DIR = os.path.abspath(os.environ.get("PAI_BUILD_DIR") or os.path.join(TOP, "build"))
 ASAN_DIR = os.path.abspath(os.environ.get("PAI_ASAN_DIR") or os.path.join(TOP, "build/asan"))
 # Leak checks and a stop at the first report. The helper starts with a clean environment, so
 # it never sees these: tests/sanitizer/options.c compiles the same into the asan tree.
@@ -72,7 +74,7 @@ def run_pytest(layers=("tests/endpoint", "tests/component", "tests/pam", "tests/
     tests = [d for d in layers if glob.glob(os.path.join(TOP, d, "test_*.py"))]
     if not tests:
         return 0, 0, 0
-    junit = os.path.join(TOP, "build", junit_name)
+    junit = os.path.join(BUILD_DIR, junit_name)
     os.makedirs(os.path.dirname(junit), exist_ok=True)
     cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
            "--durations=15", f"--junitxml={junit}", *extra]
@@ -119,7 +121,11 @@ def run_asan():
 
 
 def main():
-    up, uf, us = run_unit(os.path.join(TOP, "build"))
+    # `make B=DIR check` puts B=DIR in MAKEFLAGS; a test that runs make (make deb, whose
+    # debian/rules cleans its own $(B)) would inherit it and remove DIR, this very tree.
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        os.environ.pop(k, None)
+    up, uf, us = run_unit(BUILD_DIR)
     pp, pf, ps = run_pytest()
     asan = run_asan()
     (aup, auf, aus), (app, apf, aps) = asan or ((0, 0, 0), (0, 0, 0))
