@@ -5,6 +5,7 @@ The full runs are `make fuzz` (FUZZ_SECONDS per target); these only prove that e
 builds with ASan/UBSan and survives its seeds plus a few seconds of mutation. Skipped, with
 the reason, when clang or libFuzzer is missing (Debian: clang libclang-rt-14-dev).
 """
+import fcntl
 import glob
 import os
 import subprocess
@@ -27,8 +28,14 @@ def _run(args, timeout):
 
 @pytest.fixture(scope="module")
 def built():
-    """Builds every target once; later runs pass --no-build."""
-    p = _run(["--build-only"], timeout=900)
+    """Builds every target once; later runs pass --no-build. Under xdist this fixture may run
+    in several workers at once: the lock makes them build in turn (the later ones find
+    everything up to date) instead of racing on the same archive."""
+    out = os.path.join(TOP, os.environ.get("B") or "build")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, ".fuzz-build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        p = _run(["--build-only"], timeout=900)
     if p.returncode == SKIP:
         pytest.skip(p.stdout.strip() or "clang/libFuzzer not available")
     assert p.returncode == 0, f"fuzz build failed:\n{p.stdout}\n{p.stderr}"
