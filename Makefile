@@ -43,7 +43,11 @@ WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmis
 DEFS      := -D_GNU_SOURCE -DPAI_VERSION='"$(VERSION)"' \
              -DPAI_HELPER_PATH='"$(HELPER_PATH)"' -DPAI_CONFIG_PATH='"$(CONFIG_PATH)"' \
              -DPAI_NETLIB_PATH='"$(NETLIB_PATH)"'
-ALL_CFLAGS = $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+# Control-flow protection and stack-clash probes, which bookworm's dpkg-buildflags lacks;
+# only where the compiler takes them (CET on x86, BTI/PAC on arm64).
+HARDEN_EXTRA := $(foreach f,-fcf-protection -mbranch-protection=standard -fstack-clash-protection,\
+                  $(shell $(CC) -Werror $(f) -E -x c /dev/null >/dev/null 2>&1 && echo $(f)))
+ALL_CFLAGS = $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) $(PKG_CFLAGS)
 
 # helper/*.c except main.c is the client/provisioning library every binary and test links.
 LIB_SRCS   := $(filter-out helper/main.c,$(wildcard helper/*.c))
@@ -89,7 +93,7 @@ $(B)/tests/aws-iam-provision-netlibtest: helper/main.c helper/netlib.c $(B)/libp
 
 # The module links libpam only: no network code in the login process.
 $(B)/pam_aws_iam.so: $(wildcard pam_module/*.c pam_module/*.h) | $(B)
-	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -Wl,--no-undefined \
+	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) -fPIC -shared -Wl,--no-undefined \
 	  -Wl,--version-script=pam_module/pam_aws_iam.map -o $@ $(filter %.c,$^) $(LDFLAGS) $(PAM_LIBS)
 
 # Test tools: tests/tools/NAME.c -> build/NAME

@@ -177,6 +177,19 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     assert not [lib for lib in ("libcurl", "libssl", "libxml2", "libjson-c")
                 if lib in run(["ldd", HELPER]).stdout]
 
+    # lintian: no errors; hardening-check: everything bookworm can give (its glibc start
+    # files carry no CET property, so no binary here, sshd included, has CFI)
+    if shutil.which("lintian"):
+        out = run(["lintian", installed["deb"]], check=False).stdout
+        assert not [ln for ln in out.splitlines() if ln.startswith("E:")], out
+    if shutil.which("hardening-check"):
+        lib = [d for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
+               if os.path.isdir(d + "/pam_aws_iam")]
+        for b in [HELPER] + [f"{d}/security/pam_aws_iam.so" for d in lib] + \
+                 [f"{d}/pam_aws_iam/pai-network.so" for d in lib]:
+            p = run(["hardening-check", "--nocfprotection", b], check=False)
+            assert p.returncode == 0, p.stdout
+
     ep = Endpoint(tmp)
     installed.setdefault("stop", []).append(ep)
     shutil.copy(ep.creds, CREDS)
