@@ -179,7 +179,7 @@ install-setuid:
 
 # Binary package libpam-aws-iam, left in build/.
 deb:
-	dpkg-buildpackage -us -uc -b
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
 	mkdir -p $(B) && mv ../libpam-aws-iam_$(VERSION)_*.deb $(B)/ && \
 	  rm -f ../libpam-aws-iam-dbgsym_$(VERSION)_*.deb ../pam-aws-iam_$(VERSION)_*.buildinfo ../pam-aws-iam_$(VERSION)_*.changes
 
