@@ -101,7 +101,7 @@ class Setuid:
 
 
 @pytest.fixture
-def setuid(iam_endpoint):
+def setuid(system_lock, iam_endpoint):
 	s = Setuid(iam_endpoint)
 	try:
 		s.setup()
