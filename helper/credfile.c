@@ -58,20 +58,6 @@ struct credfile {
 static const char *const eol_text[] = {"", "\n", "\r\n", "\r"};
 static const size_t eol_len[] = {0, 1, 2, 1};
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Length of the UTF-8 sequence at p if it is well formed (as Python's strict decoder
  * accepts it), else 0. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -294,23 +280,24 @@ static pai_err split_lines(struct credfile *cf, char *err, size_t errlen)
 
 		while (i < cf->len && cf->data[i] != '\n' && cf->data[i] != '\r') {
 			if (cf->data[i] == '\0') {
-				seterr(err, errlen, "line %zu: NUL byte", cf->nlines + 1);
+				pai_seterr(err, errlen, "line %zu: NUL byte", cf->nlines + 1);
 				return PAI_ERR_INVALID;
 			}
 			k = utf8_len((const unsigned char *)cf->data + i, cf->len - i);
 			if (!k) {
-				seterr(err, errlen, "line %zu: not valid UTF-8", cf->nlines + 1);
+				pai_seterr(err, errlen, "line %zu: not valid UTF-8",
+				           cf->nlines + 1);
 				return PAI_ERR_INVALID;
 			}
 			i += k;
 		}
 		if (i - start > CREDFILE_MAX_LINE) {
-			seterr(err, errlen, "line %zu: longer than %u bytes", cf->nlines + 1,
-			       CREDFILE_MAX_LINE);
+			pai_seterr(err, errlen, "line %zu: longer than %u bytes", cf->nlines + 1,
+			           CREDFILE_MAX_LINE);
 			return PAI_ERR_TOOBIG;
 		}
 		if (cf->nlines >= CF_MAX_LINES) {
-			seterr(err, errlen, "more than %u lines", CF_MAX_LINES);
+			pai_seterr(err, errlen, "more than %u lines", CF_MAX_LINES);
 			return PAI_ERR_TOOBIG;
 		}
 		if (cf->nlines == cap) {
@@ -351,14 +338,15 @@ static pai_err add_section(struct credfile *cf, size_t lineno, size_t name_off, 
 	for (j = 0; j < cf->nsects && !defaults; j++) {
 		if (cf->sects[j].name_len == name_len &&
 		    memcmp(cf->data + cf->sects[j].name_off, name, name_len) == 0) {
-			seterr(err, errlen, "line %zu: section [%s] given twice (first on line %u)",
-			       lineno + 1, shown(name, name_len, sh), cf->sects[j].line + 1);
+			pai_seterr(err, errlen,
+			           "line %zu: section [%s] given twice (first on line %u)",
+			           lineno + 1, shown(name, name_len, sh), cf->sects[j].line + 1);
 			return PAI_ERR_INVALID;
 		}
 	}
 	if (cf->nsects >= CREDFILE_MAX_SECTIONS) {
-		seterr(err, errlen, "line %zu: more than %u sections", lineno + 1,
-		       CREDFILE_MAX_SECTIONS);
+		pai_seterr(err, errlen, "line %zu: more than %u sections", lineno + 1,
+		           CREDFILE_MAX_SECTIONS);
 		return PAI_ERR_TOOBIG;
 	}
 	ns = realloc(cf->sects, (cf->nsects + 1) * sizeof(*ns));
@@ -421,13 +409,13 @@ static pai_err parse_key(struct credfile *cf, size_t i, size_t voff, size_t vlen
 	for (d = 0; d < vlen && v[d] != '=' && v[d] != ':'; d++)
 		;
 	if (d == vlen) {
-		seterr(err, errlen, "line %zu: neither a section, a key = value nor a comment",
-		       i + 1);
+		pai_seterr(err, errlen, "line %zu: neither a section, a key = value nor a comment",
+		           i + 1);
 		return PAI_ERR_INVALID;
 	}
 	klen = rstrip_len(v, d);
 	if (klen == 0) {
-		seterr(err, errlen, "line %zu: key name missing before '%c'", i + 1, v[d]);
+		pai_seterr(err, errlen, "line %zu: key name missing before '%c'", i + 1, v[d]);
 		return PAI_ERR_INVALID;
 	}
 	l->type = L_KEY;
@@ -440,8 +428,8 @@ static pai_err parse_key(struct credfile *cf, size_t i, size_t voff, size_t vlen
 	l->val_len = vlen - d; /* vlen is already stripped on the right */
 	if (++*(cf->sects[l->sect].is_defaults ? &cf->ndefault_keys : &cf->sects[l->sect].nkeys) >
 	    CREDFILE_MAX_KEYS) {
-		seterr(err, errlen, "line %zu: more than %u keys in one section", i + 1,
-		       CREDFILE_MAX_KEYS);
+		pai_seterr(err, errlen, "line %zu: more than %u keys in one section", i + 1,
+		           CREDFILE_MAX_KEYS);
 		return PAI_ERR_TOOBIG;
 	}
 	dup = find_dup_key(cf, i, l);
@@ -449,9 +437,10 @@ static pai_err parse_key(struct credfile *cf, size_t i, size_t voff, size_t vlen
 		const struct cf_section *s = &cf->sects[l->sect];
 		char sh[48], ss[48];
 
-		seterr(err, errlen, "line %zu: key '%s' given twice in [%s] (first on line %zu)",
-		       i + 1, shown(v, klen, sh), shown(cf->data + s->name_off, s->name_len, ss),
-		       dup + 1);
+		pai_seterr(err, errlen,
+		           "line %zu: key '%s' given twice in [%s] (first on line %zu)", i + 1,
+		           shown(v, klen, sh), shown(cf->data + s->name_off, s->name_len, ss),
+		           dup + 1);
 		return PAI_ERR_INVALID;
 	}
 	return PAI_OK;
@@ -508,7 +497,7 @@ static pai_err classify(struct credfile *cf, char *err, size_t errlen)
 			}
 		}
 		if (cursect == NO_SECT) {
-			seterr(err, errlen, "line %zu: text before the first [section]", i + 1);
+			pai_seterr(err, errlen, "line %zu: text before the first [section]", i + 1);
 			return PAI_ERR_INVALID;
 		}
 		e = parse_key(cf, i, l->off + lead, vlen, err, errlen);
@@ -525,7 +514,7 @@ static pai_err cf_parse_into(struct credfile *cf, const char *data, size_t len, 
 	pai_err e;
 
 	if (len > CREDFILE_MAX_SIZE) {
-		seterr(err, errlen, "larger than %u bytes", CREDFILE_MAX_SIZE);
+		pai_seterr(err, errlen, "larger than %u bytes", CREDFILE_MAX_SIZE);
 		return PAI_ERR_TOOBIG;
 	}
 	cf->data = malloc(len + 1);

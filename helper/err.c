@@ -1,6 +1,9 @@
 /* err.c — descriptions of pai_err. */
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *pai_strerror(pai_err e)
 {
 	switch (e) {
@@ -22,4 +25,15 @@ const char *pai_strerror(pai_err e)
 	case PAI_ERR_CRYPTO: return "cryptography error";
 	}
 	return "unknown error";
+}
+
+void pai_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -2,6 +2,8 @@
 #ifndef PAI_ERR_H
 #define PAI_ERR_H
 
+#include <stddef.h>
+
 typedef enum {
 	PAI_OK = 0,
 	PAI_ERR_NOMEM,     /* allocation failed */
@@ -23,5 +25,8 @@ typedef enum {
 
 /* Short English description of a status, never NULL. */
 const char *pai_strerror(pai_err e);
+/* printf-style one-line message into a caller's buffer; nothing when err is NULL or errlen 0. */
+void pai_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

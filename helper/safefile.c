@@ -14,20 +14,6 @@
 
 #define TEMP_TRIES 16
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static const char *kind_of(mode_t m)
 {
 	if (S_ISLNK(m))
@@ -57,16 +43,16 @@ static pai_err check_dir(int fd, uid_t uid, const char *path, char *err, size_t 
 	struct stat st;
 
 	if (fstat(fd, &st) != 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		pai_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "%s: not a directory", path);
+		pai_seterr(err, errlen, "%s: not a directory", path);
 		return PAI_ERR_FILE;
 	}
 	if (st.st_uid != uid) {
-		seterr(err, errlen, "%s: owned by uid %lu, not %lu; refusing to use it", path,
-		       (unsigned long)st.st_uid, (unsigned long)uid);
+		pai_seterr(err, errlen, "%s: owned by uid %lu, not %lu; refusing to use it", path,
+		           (unsigned long)st.st_uid, (unsigned long)uid);
 		return PAI_ERR_REFUSED;
 	}
 	return PAI_OK;
@@ -80,8 +66,8 @@ pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *
 	d->fd = -1;
 	d->uid = uid;
 	if (!path || path[0] != '/' || strlen(path) >= sizeof(d->path)) {
-		seterr(err, errlen, "home directory '%.64s' is not an absolute path",
-		       path ? path : "");
+		pai_seterr(err, errlen, "home directory '%.64s' is not an absolute path",
+		           path ? path : "");
 		return PAI_ERR_FILE;
 	}
 	snprintf(d->path, sizeof(d->path), "%s", path);
@@ -90,10 +76,10 @@ pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *
 		struct stat st;
 
 		if ((errno == ELOOP || errno == ENOTDIR) && lstat(path, &st) == 0)
-			seterr(err, errlen, "%s: %s, not a directory; refusing to use it", path,
-			       kind_of(st.st_mode));
+			pai_seterr(err, errlen, "%s: %s, not a directory; refusing to use it", path,
+			           kind_of(st.st_mode));
 		else
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			pai_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	e = check_dir(fd, uid, path, err, errlen);
@@ -123,7 +109,7 @@ pai_err safedir_open_sub(struct safedir *d, const struct safedir *parent, const 
 		strcat(d->path, "/");
 	strcat(d->path, name);
 	if (create && mkdirat(parent->fd, name, 0700) != 0 && errno != EEXIST) {
-		seterr(err, errlen, "%s: cannot create: %s", d->path, strerror(errno));
+		pai_seterr(err, errlen, "%s: cannot create: %s", d->path, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -132,11 +118,11 @@ pai_err safedir_open_sub(struct safedir *d, const struct safedir *parent, const 
 			return PAI_ERR_NOT_FOUND;
 		if ((errno == ELOOP || errno == ENOTDIR) &&
 		    fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			seterr(err, errlen, "%s: %s, not a directory; refusing to use it", d->path,
-			       kind_of(st.st_mode));
+			pai_seterr(err, errlen, "%s: %s, not a directory; refusing to use it",
+			           d->path, kind_of(st.st_mode));
 			return PAI_ERR_FILE;
 		}
-		seterr(err, errlen, "%s: %s", d->path, strerror(errno));
+		pai_seterr(err, errlen, "%s: %s", d->path, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	e = check_dir(fd, d->uid, d->path, err, errlen);
@@ -168,27 +154,27 @@ static pai_err open_existing(const struct safedir *d, const char *name, int *fdp
 		if (errno == ENOENT)
 			return PAI_ERR_NOT_FOUND;
 		if (fstatat(d->fd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st->st_mode)) {
-			seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
-			       kind_of(st->st_mode));
+			pai_seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
+			           kind_of(st->st_mode));
 			return PAI_ERR_FILE;
 		}
-		seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	if (fstat(fd, st) != 0) {
-		seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
 		close(fd);
 		return PAI_ERR_FILE;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
-		       kind_of(st->st_mode));
+		pai_seterr(err, errlen, "%s/%s: %s; refusing to use it", d->path, name,
+		           kind_of(st->st_mode));
 		close(fd);
 		return PAI_ERR_FILE;
 	}
 	if (st->st_uid != d->uid) {
-		seterr(err, errlen, "%s/%s: owned by uid %lu, not %lu; refusing to use it", d->path,
-		       name, (unsigned long)st->st_uid, (unsigned long)d->uid);
+		pai_seterr(err, errlen, "%s/%s: owned by uid %lu, not %lu; refusing to use it",
+		           d->path, name, (unsigned long)st->st_uid, (unsigned long)d->uid);
 		close(fd);
 		return PAI_ERR_REFUSED;
 	}
@@ -214,7 +200,7 @@ pai_err safefile_read(const struct safedir *d, const char *name, size_t max, str
 	if (e)
 		return e;
 	if ((size_t)st.st_size > max) {
-		seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
+		pai_seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
 		e = PAI_ERR_TOOBIG;
 		goto out;
 	}
@@ -223,14 +209,14 @@ pai_err safefile_read(const struct safedir *d, const char *name, size_t max, str
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
+			pai_seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
 			e = PAI_ERR_FILE;
 			break;
 		}
 		if (n == 0)
 			break;
 		if (out->len + (size_t)n > max) {
-			seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
+			pai_seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
 			e = PAI_ERR_TOOBIG;
 			break;
 		}
@@ -310,29 +296,30 @@ pai_err safefile_replace(const struct safedir *d, const char *name, const void *
 		fd = openat(d->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		            mode & 0600);
 		if (fd < 0 && errno != EEXIST) {
-			seterr(err, errlen, "%s/%s: cannot create a temporary file: %s", d->path,
-			       name, strerror(errno));
+			pai_seterr(err, errlen, "%s/%s: cannot create a temporary file: %s",
+			           d->path, name, strerror(errno));
 			return PAI_ERR_FILE;
 		}
 	}
 	if (fd < 0) {
-		seterr(err, errlen, "%s/%s: no free temporary file name", d->path, name);
+		pai_seterr(err, errlen, "%s/%s: no free temporary file name", d->path, name);
 		return PAI_ERR_FILE;
 	}
 	if (finish_file(fd, data, len, mode) != PAI_OK) {
-		seterr(err, errlen, "%s/%s: cannot write (%s); the old file is unchanged", d->path,
-		       name, strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: cannot write (%s); the old file is unchanged",
+		           d->path, name, strerror(errno));
 		unlinkat(d->fd, tmp, 0);
 		return PAI_ERR_FILE;
 	}
 	if (renameat(d->fd, tmp, d->fd, name) != 0) {
-		seterr(err, errlen, "%s/%s: cannot rename into place: %s", d->path, name,
-		       strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: cannot rename into place: %s", d->path, name,
+		           strerror(errno));
 		unlinkat(d->fd, tmp, 0);
 		return PAI_ERR_FILE;
 	}
 	if (fsync(d->fd) != 0) {
-		seterr(err, errlen, "%s: cannot sync the directory: %s", d->path, strerror(errno));
+		pai_seterr(err, errlen, "%s: cannot sync the directory: %s", d->path,
+		           strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	return PAI_OK;
@@ -348,19 +335,20 @@ pai_err safefile_create_new(const struct safedir *d, const char *name, const voi
 	fd = openat(d->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
-			seterr(err, errlen, "%s/%s: already exists", d->path, name);
+			pai_seterr(err, errlen, "%s/%s: already exists", d->path, name);
 			return PAI_ERR_EXISTS;
 		}
-		seterr(err, errlen, "%s/%s: cannot create: %s", d->path, name, strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: cannot create: %s", d->path, name, strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	if (finish_file(fd, data, len, mode) != PAI_OK) {
-		seterr(err, errlen, "%s/%s: cannot write: %s", d->path, name, strerror(errno));
+		pai_seterr(err, errlen, "%s/%s: cannot write: %s", d->path, name, strerror(errno));
 		unlinkat(d->fd, name, 0);
 		return PAI_ERR_FILE;
 	}
 	if (fsync(d->fd) != 0) {
-		seterr(err, errlen, "%s: cannot sync the directory: %s", d->path, strerror(errno));
+		pai_seterr(err, errlen, "%s: cannot sync the directory: %s", d->path,
+		           strerror(errno));
 		return PAI_ERR_FILE;
 	}
 	return PAI_OK;

@@ -10,20 +10,6 @@
 
 #define IAM_USER_MAX 64
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "'x'" for a printable byte, else "byte 0xNN". */
 static const char *char_name(unsigned char c, char out[16])
 {
@@ -51,12 +37,14 @@ pai_err template_check(const char *tmpl, char *err, size_t errlen)
 			continue;
 		}
 		if (!tmpl[i + 1])
-			seterr(err, errlen,
-			       "template ends with a lone '%%' (write %%%% for a percent sign)");
+			pai_seterr(
+			    err, errlen,
+			    "template ends with a lone '%%' (write %%%% for a percent sign)");
 		else
-			seterr(err, errlen,
-			       "unknown placeholder '%%' followed by %s (only %%u, %%h and %%%%)",
-			       char_name((unsigned char)tmpl[i + 1], cn));
+			pai_seterr(
+			    err, errlen,
+			    "unknown placeholder '%%' followed by %s (only %%u, %%h and %%%%)",
+			    char_name((unsigned char)tmpl[i + 1], cn));
 		return PAI_ERR_INVALID;
 	}
 	return PAI_OK;
@@ -92,13 +80,13 @@ pai_err template_expand(const char *tmpl, const struct template_vars *v, char *o
 			i++;
 			sub = tmpl[i] == 'u' ? v->login : tmpl[i] == 'h' ? v->host : "%";
 			if (!sub) {
-				seterr(err, errlen, "%%%c has no value here", tmpl[i]);
+				pai_seterr(err, errlen, "%%%c has no value here", tmpl[i]);
 				return PAI_ERR_INVALID;
 			}
 			e = put(out, outlen, &n, sub, strlen(sub));
 		}
 		if (e) {
-			seterr(err, errlen, "expansion longer than %zu bytes", outlen - 1);
+			pai_seterr(err, errlen, "expansion longer than %zu bytes", outlen - 1);
 			out[0] = '\0';
 			return e;
 		}
@@ -124,24 +112,24 @@ pai_err template_user_name(const char *tmpl, const struct template_vars *v, char
 		return e == PAI_ERR_TOOBIG ? PAI_ERR_INVALID : e;
 	n = strlen(tmp);
 	if (n == 0) {
-		seterr(err, errlen, "IAM user name is empty");
+		pai_seterr(err, errlen, "IAM user name is empty");
 		return PAI_ERR_INVALID;
 	}
 	for (i = 0; i < n; i++) {
 		if (!iam_name_char(tmp[i])) {
-			seterr(err, errlen,
-			       "IAM user name cannot contain %s (allowed: A-Z a-z 0-9 _+=,.@-)",
-			       char_name((unsigned char)tmp[i], cn));
+			pai_seterr(err, errlen,
+			           "IAM user name cannot contain %s (allowed: A-Z a-z 0-9 _+=,.@-)",
+			           char_name((unsigned char)tmp[i], cn));
 			return PAI_ERR_INVALID;
 		}
 	}
 	if (n > IAM_USER_MAX) {
-		seterr(err, errlen, "IAM user name is %zu characters, longer than %d", n,
-		       IAM_USER_MAX);
+		pai_seterr(err, errlen, "IAM user name is %zu characters, longer than %d", n,
+		           IAM_USER_MAX);
 		return PAI_ERR_INVALID;
 	}
 	if (!valid_user_name(tmp) || n + 1 > outlen) {
-		seterr(err, errlen, "IAM user name does not fit");
+		pai_seterr(err, errlen, "IAM user name does not fit");
 		return PAI_ERR_INVALID;
 	}
 	memcpy(out, tmp, n + 1);
@@ -160,12 +148,12 @@ pai_err template_tag_value(const char *tmpl, const struct template_vars *v, char
 		return e == PAI_ERR_TOOBIG ? PAI_ERR_INVALID : e;
 	n = strlen(tmp);
 	if (!valid_tag_value(tmp)) {
-		seterr(err, errlen,
-		       "tag value is not 0-256 of letters, digits, space and _.:/=+-@");
+		pai_seterr(err, errlen,
+		           "tag value is not 0-256 of letters, digits, space and _.:/=+-@");
 		return PAI_ERR_INVALID;
 	}
 	if (n + 1 > outlen) {
-		seterr(err, errlen, "tag value does not fit");
+		pai_seterr(err, errlen, "tag value does not fit");
 		return PAI_ERR_TOOBIG;
 	}
 	memcpy(out, tmp, n + 1);
