@@ -7,10 +7,10 @@
 #include "err.h"
 
 struct buf {
-	char *data;  /* NULL until the first append */
-	size_t len;  /* bytes used, excluding the terminating NUL */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* len never exceeds this; 0 means 1 MiB */
+	char *data; /* NULL until the first append */
+	size_t len; /* bytes used, excluding the terminating NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* len never exceeds this; 0 means 1 MiB */
 };
 
 /* Starts an empty buffer that may hold at most max bytes (0 = 1 MiB). */

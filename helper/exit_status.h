@@ -3,13 +3,13 @@
 #ifndef PAI_EXIT_STATUS_H
 #define PAI_EXIT_STATUS_H
 
-#define PAI_EXIT_OK 0           /* done: key in place (or status shown) */
-#define PAI_EXIT_INTERNAL 1     /* out of memory, unexpected failure */
-#define PAI_EXIT_USAGE 2        /* bad command-line argument */
+#define PAI_EXIT_OK           0 /* done: key in place (or status shown) */
+#define PAI_EXIT_INTERNAL     1 /* out of memory, unexpected failure */
+#define PAI_EXIT_USAGE        2 /* bad command-line argument */
 #define PAI_EXIT_NOT_IN_SCOPE 3 /* this account is not managed here: nothing done, no network */
-#define PAI_EXIT_CONFIG 4       /* configuration file missing, unsafe or invalid */
-#define PAI_EXIT_AWS 5          /* AWS or network error, deadline passed */
-#define PAI_EXIT_FILE 6         /* local file problem: home, ~/.aws, credentials, state */
-#define PAI_EXIT_REFUSED 7      /* refused: ownership, privileges, key limit, policy */
+#define PAI_EXIT_CONFIG       4 /* configuration file missing, unsafe or invalid */
+#define PAI_EXIT_AWS          5 /* AWS or network error, deadline passed */
+#define PAI_EXIT_FILE         6 /* local file problem: home, ~/.aws, credentials, state */
+#define PAI_EXIT_REFUSED      7 /* refused: ownership, privileges, key limit, policy */
 
 #endif

@@ -76,13 +76,13 @@ pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_ta
                            size_t *n_tags, struct aws_result *res);
 pai_err iam_add_user_to_group(struct aws_client *c, const char *user, const char *group,
                               struct aws_result *res);
-pai_err iam_attach_user_policy(struct aws_client *c, const char *user,
-                               const char *policy_arn, struct aws_result *res);
+pai_err iam_attach_user_policy(struct aws_client *c, const char *user, const char *policy_arn,
+                               struct aws_result *res);
 /* Every page (follows Marker while IsTruncated). Synchronous only: res must be NULL. */
 pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_key_list *out,
                              struct aws_result *res);
-pai_err iam_create_access_key(struct aws_client *c, const char *user,
-                              struct iam_access_key *out, struct aws_result *res);
+pai_err iam_create_access_key(struct aws_client *c, const char *user, struct iam_access_key *out,
+                              struct aws_result *res);
 /* status: "Active" | "Inactive". */
 pai_err iam_update_access_key(struct aws_client *c, const char *user, const char *key_id,
                               const char *status, struct aws_result *res);

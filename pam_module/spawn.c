@@ -88,8 +88,11 @@ static void child_reset_signals(void)
 	/* The C library refuses its own signals (32, 33) in sigaction(), but an ignored one
 	 * would still be inherited across execve: reset those with the raw system call. */
 	struct {
+		/* cppcheck-suppress unusedStructMember */
 		void (*handler)(int);
+		/* cppcheck-suppress unusedStructMember */
 		unsigned long flags;
+		/* cppcheck-suppress unusedStructMember */
 		void (*restorer)(void);
 		unsigned long mask;
 	} k = {SIG_DFL, 0, NULL, 0};
