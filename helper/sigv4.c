@@ -202,6 +202,7 @@ static pai_err canonical_query(const char *query, struct buf *out)
 {
 	struct qparam *params = NULL;
 	struct buf enc;
+	const char *base;
 	size_t n, i, np = 0, maxp = 1, start;
 	pai_err e = PAI_OK;
 
@@ -241,16 +242,18 @@ static pai_err canonical_query(const char *query, struct buf *out)
 	}
 	if (e)
 		goto out;
-	qsort_r(params, np, sizeof(*params), cmp_qparam, enc.data ? enc.data : "");
+	/* enc.data stays NULL when every name and value is empty ("?=") */
+	base = enc.data ? enc.data : "";
+	qsort_r(params, np, sizeof(*params), cmp_qparam, (void *)base);
 	for (i = 0; i < np && !e; i++) {
 		if (i)
 			e = buf_append(out, "&", 1);
 		if (!e)
-			e = buf_append(out, enc.data + params[i].key_off, params[i].key_len);
+			e = buf_append(out, base + params[i].key_off, params[i].key_len);
 		if (!e)
 			e = buf_append(out, "=", 1);
 		if (!e)
-			e = buf_append(out, enc.data + params[i].val_off, params[i].val_len);
+			e = buf_append(out, base + params[i].val_off, params[i].val_len);
 	}
 	if (!e)
 		e = buf_append(out, "\n", 1);
