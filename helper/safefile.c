@@ -270,6 +270,17 @@ static pai_err finish_file(int fd, const void *data, size_t len, mode_t mode)
 	return e;
 }
 
+/* The new name is durable only once the directory itself is on disk. */
+static pai_err sync_dir(const struct safedir *d, char *err, size_t errlen)
+{
+	if (fsync(d->fd) != 0) {
+		pai_seterr(err, errlen, "%s: cannot sync the directory: %s", d->path,
+		           strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	return PAI_OK;
+}
+
 pai_err safefile_replace(const struct safedir *d, const char *name, const void *data, size_t len,
                          mode_t mode, char *err, size_t errlen)
 {
@@ -317,12 +328,7 @@ pai_err safefile_replace(const struct safedir *d, const char *name, const void *
 		unlinkat(d->fd, tmp, 0);
 		return PAI_ERR_FILE;
 	}
-	if (fsync(d->fd) != 0) {
-		pai_seterr(err, errlen, "%s: cannot sync the directory: %s", d->path,
-		           strerror(errno));
-		return PAI_ERR_FILE;
-	}
-	return PAI_OK;
+	return sync_dir(d, err, errlen);
 }
 
 pai_err safefile_create_new(const struct safedir *d, const char *name, const void *data, size_t len,
@@ -346,10 +352,5 @@ pai_err safefile_create_new(const struct safedir *d, const char *name, const voi
 		unlinkat(d->fd, name, 0);
 		return PAI_ERR_FILE;
 	}
-	if (fsync(d->fd) != 0) {
-		pai_seterr(err, errlen, "%s: cannot sync the directory: %s", d->path,
-		           strerror(errno));
-		return PAI_ERR_FILE;
-	}
-	return PAI_OK;
+	return sync_dir(d, err, errlen);
 }
