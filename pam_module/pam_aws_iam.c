@@ -2,7 +2,6 @@
  * opens, as that user, within a deadline; relays what it prints; maps its exit status. It
  * links libpam only: no network, TLS or XML code ever runs inside the login process. */
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,13 +22,14 @@
 
 #define RELAY_MAX_LINES 10            /* lines of the helper's stdout shown to the person */
 #define PWBUF_MAX       (1024 * 1024) /* getpwnam_r buffer bound */
-#define GROUPS_MAX      65536         /* NGROUPS_MAX on Linux */
 
+/* The helper runs with the user's uid and primary gid and no supplementary group: it needs
+ * none (it is setuid to its own account, takes the person from its real uid, and checks
+ * [scope] groups itself), and enumerating a user's groups here would put an unbounded NSS
+ * query (LDAP, sssd) in the login process ahead of the helper's deadline. */
 struct account {
 	uid_t uid;
 	gid_t gid;
-	gid_t *groups; /* only when the module will switch to the user */
-	int ngroups;
 };
 
 /* One line to the person, unless they asked for silence. */
@@ -82,33 +82,6 @@ static int lookup_account(pam_handle_t *pamh, const char *user, struct account *
 	}
 	pam_syslog(pamh, LOG_ERR, "user %s: not in the password database", user);
 	return PAM_USER_UNKNOWN;
-}
-
-/* The supplementary groups initgroups(3) would set, looked up here because the child of a
- * possibly threaded process may not call into NSS. */
-static int lookup_groups(pam_handle_t *pamh, const char *user, struct account *a)
-{
-	int n = 64;
-
-	for (;;) {
-		gid_t *g = realloc(a->groups, (size_t)n * sizeof(*g));
-		int want = n;
-
-		if (!g) {
-			pam_syslog(pamh, LOG_CRIT, "out of memory");
-			return PAM_BUF_ERR;
-		}
-		a->groups = g;
-		if (getgrouplist(user, a->gid, a->groups, &want) >= 0) {
-			a->ngroups = want;
-			return PAM_SUCCESS;
-		}
-		if (want <= n || want > GROUPS_MAX) {
-			pam_syslog(pamh, LOG_ERR, "cannot list the groups of %s", user);
-			return PAM_SYSTEM_ERR;
-		}
-		n = want;
-	}
 }
 
 /* The helper must be a regular file nobody but its owner can change. */
@@ -246,7 +219,7 @@ static int decide_identity(pam_handle_t *pamh, const struct options *o, const ch
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct account acct = {.groups = NULL, .ngroups = 0};
+	struct account acct = {0, 0};
 	struct spawn_result res;
 	struct spawn_req req;
 	struct options o;
@@ -271,8 +244,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	ret = lookup_account(pamh, user, &acct);
 	if (ret == PAM_SUCCESS)
 		ret = decide_identity(pamh, &o, user, &acct, &become);
-	if (ret == PAM_SUCCESS && become)
-		ret = lookup_groups(pamh, user, &acct);
 	if (ret == PAM_SUCCESS && !helper_usable(pamh, o.helper))
 		ret = PAM_SESSION_ERR;
 	if (ret != PAM_SUCCESS) {
@@ -293,8 +264,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	    .become_user = become,
 	    .uid = acct.uid,
 	    .gid = acct.gid,
-	    .groups = acct.groups,
-	    .ngroups = (size_t)acct.ngroups,
 	    .timeout_ms = o.timeout_s * 1000,
 	};
 	if (o.flags & OPT_DEBUG)
@@ -307,7 +276,6 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	relay_output(pamh, &o, silent, &res.out);
 	ret = map_result(pamh, &o, silent, user, &res);
 out:
-	free(acct.groups);
 	return ret;
 }
 

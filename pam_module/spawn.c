@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -144,14 +143,15 @@ static int child_close_from_3(long open_max)
 	return 0;
 }
 
-/* setgroups, setresgid, setresuid, each checked, then proof that root cannot come back.
- * Raw system calls: they change this task's credentials and nobody else's. */
+/* setgroups (the user's primary group only), setresgid, setresuid, each checked, then proof
+ * that root cannot come back. Raw system calls: they change this task's credentials and
+ * nobody else's. */
 static void child_become_user(const struct spawn_req *r)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 
-	if (syscall(NR_SETGROUPS, r->ngroups, r->groups) != 0)
+	if (syscall(NR_SETGROUPS, 1, &r->gid) != 0)
 		child_fail(1, "cannot set the user's groups");
 	if (syscall(NR_SETRESGID, r->gid, r->gid, r->gid) != 0)
 		child_fail(1, "cannot set the user's group id");

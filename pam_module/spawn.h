@@ -14,11 +14,10 @@
 struct spawn_req {
 	const char *path;  /* absolute path of the program; never searched for */
 	char *const *argv; /* argv[0] included, NULL-terminated */
-	int become_user;   /* switch to uid/gid/groups before execve (caller is root) */
+	int become_user;   /* switch to uid and gid before execve (caller is root); the only
+	                    * group left is gid: no supplementary group */
 	uid_t uid;
 	gid_t gid;
-	const gid_t *groups; /* supplementary groups, as initgroups would set them */
-	size_t ngroups;
 	unsigned timeout_ms; /* from the start of the child to its exit */
 };
 
