@@ -328,9 +328,18 @@ static const struct key_def keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The list storage is the struct's tail (config.h): everything before it is zeroed. */
+#define CONF_LISTS_START offsetof(struct pai_config, scope_groups)
+_Static_assert(offsetof(struct pai_config, exclude) > CONF_LISTS_START &&
+                   offsetof(struct pai_config, user_groups) > CONF_LISTS_START &&
+                   offsetof(struct pai_config, policies) > CONF_LISTS_START &&
+                   offsetof(struct pai_config, tags) > CONF_LISTS_START &&
+                   offsetof(struct pai_config, state_dir) < CONF_LISTS_START,
+               "pai_config: list storage must come last");
+
 void config_defaults(struct pai_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	memset(cfg, 0, CONF_LISTS_START);
 	cfg->partition = PAI_PARTITION_AWS;
 	snprintf(cfg->credentials, sizeof(cfg->credentials), "%s",
 	         "/etc/security/pam_aws_iam.credentials");

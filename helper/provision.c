@@ -12,7 +12,6 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include "buf.h"
 #include "config.h"
 #include "exit_status.h"
 #include "ledger.h"
@@ -241,7 +240,10 @@ out:
 	state_unlock(r->lock);
 	if (r->sdir >= 0)
 		close(r->sdir);
-	secret_wipe(r, sizeof(*r));
+	/* No whole-struct wipe: struct run holds no secret (a new key's secret lives in a
+	 * struct iam_access_key and the credentials file's bytes in credfile's buffers, each
+	 * wiped where it is dropped), and wiping its ~150 KB would fault in every page a fast
+	 * path never touched. */
 	free(r);
 	closelog();
 	return rc;
