@@ -80,14 +80,16 @@ static int set_once(const char **dst, const char *val)
 
 int main(int argc, char **argv)
 {
+	struct privs_account caller;
 	struct prov_opts o;
 	int c, bad = 0;
 
-	if (privs_harden() != PAI_OK) {
+	if (privs_harden(&caller) != PAI_OK) {
 		fputs("aws-iam-provision: cannot harden the process\n", stderr);
 		return PAI_EXIT_INTERNAL;
 	}
 	memset(&o, 0, sizeof(o));
+	o.caller = &caller;
 	opterr = 0;
 	while (!bad && (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {

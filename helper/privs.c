@@ -36,9 +36,10 @@ static pai_err fix_fds(void)
 	return PAI_OK;
 }
 
-pai_err privs_harden(void)
+pai_err privs_harden(struct privs_account *caller)
 {
 	struct rlimit no_core = {0, 0};
+	struct passwd *pw;
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return PAI_ERR_INVALID;
@@ -47,11 +48,20 @@ pai_err privs_harden(void)
 	umask(077);
 	if (fix_fds())
 		return PAI_ERR_INVALID;
-	/* Open the password database while the environment is still there: an unprivileged
-	 * run under nss_wrapper (make demo) reads its files from variables, once. A privileged
-	 * run cannot be steered here: ld.so ignores LD_PRELOAD for setuid programs and glibc's
-	 * NSS reads no variable. */
-	(void)getpwuid(getuid());
+	/* Look the caller up while the environment is still there: an unprivileged run under
+	 * nss_wrapper (make demo) reads its files from variables, once. A privileged run cannot
+	 * be steered here: ld.so ignores LD_PRELOAD for setuid programs and glibc's NSS reads no
+	 * variable. The copy spares the run a second lookup. */
+	memset(caller, 0, sizeof(*caller));
+	pw = getpwuid(getuid());
+	if (pw && strlen(pw->pw_name) < sizeof(caller->name) &&
+	    strlen(pw->pw_dir) < sizeof(caller->home)) {
+		caller->uid = pw->pw_uid;
+		caller->gid = pw->pw_gid;
+		memcpy(caller->name, pw->pw_name, strlen(pw->pw_name) + 1);
+		memcpy(caller->home, pw->pw_dir, strlen(pw->pw_dir) + 1);
+		caller->found = true;
+	}
 	if (clearenv() != 0 || setenv("PATH", "/usr/bin:/bin", 1) != 0)
 		return PAI_ERR_INVALID;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

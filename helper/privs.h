@@ -26,10 +26,20 @@ struct privs {
 	bool as_person; /* effective ids are the person's right now */
 };
 
-/* First thing in main: no core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0), umask 077, an
- * empty environment with only PATH=/usr/bin:/bin, SIGPIPE ignored, fds > 2 closed, and
- * fds 0-2 opened on /dev/null if closed. Returns PAI_ERR_INVALID if any step fails. */
-pai_err privs_harden(void);
+/* The real uid's password entry, as privs_harden found it. */
+struct privs_account {
+	bool found; /* false: no entry, or a name or home too long for these buffers */
+	uid_t uid;
+	gid_t gid;
+	char name[257];
+	char home[1024];
+};
+
+/* First thing in main: no core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0), umask 077, the
+ * caller's password entry into *caller, an empty environment with only
+ * PATH=/usr/bin:/bin, SIGPIPE ignored, fds > 2 closed, and fds 0-2 opened on /dev/null if
+ * closed. Returns PAI_ERR_INVALID if any step fails. */
+pai_err privs_harden(struct privs_account *caller);
 /* Records the ids at start. */
 pai_err privs_init(struct privs *p);
 /* Sets the person whose home is touched by privs_become_person. */

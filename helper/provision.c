@@ -28,10 +28,19 @@
 static int find_target(struct run *r)
 {
 	const struct prov_opts *o = r->o;
-	struct passwd *pw;
+	const struct privs_account *me = o->caller;
+	struct passwd one = {0}, *pw = &one;
 
-	errno = 0;
-	pw = o->user ? getpwnam(o->user) : getpwuid(r->pv.ruid);
+	if (!o->user && me && me->found && me->uid == r->pv.ruid) {
+		/* the caller, as privs_harden looked it up */
+		one.pw_name = (char *)me->name;
+		one.pw_dir = (char *)me->home;
+		one.pw_uid = me->uid;
+		one.pw_gid = me->gid;
+	} else {
+		errno = 0;
+		pw = o->user ? getpwnam(o->user) : getpwuid(r->pv.ruid);
+	}
 	if (!pw)
 		return prov_fail(o->user ? PAI_EXIT_REFUSED : PAI_EXIT_INTERNAL,
 		                 "no such account: %s", o->user ? o->user : "(real uid)");

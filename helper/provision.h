@@ -5,6 +5,7 @@
 #define PAI_PROVISION_H
 
 #include <stdbool.h>
+#include "privs.h"
 
 enum prov_action {
 	PROV_LOGIN,        /* default: make sure the key is in place */
@@ -22,6 +23,7 @@ struct prov_opts {
 	const char *host;   /* --host (tests, unprivileged only); NULL = uname */
 	bool dry_run;
 	bool quiet;
+	const struct privs_account *caller; /* from privs_harden; NULL = look the real uid up */
 };
 
 /* Runs one invocation with the process already hardened (privs_harden); returns a
