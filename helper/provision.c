@@ -132,7 +132,7 @@ static int read_local(struct run *r)
 
 static bool fast_path_ok(const struct run *r)
 {
-	return prov_state_is_ours(r) && r->profile_key[0] &&
+	return prov_state_is_ours(r) && !r->st.setup_pending && r->profile_key[0] &&
 	       !strcmp(r->profile_key, r->st.key_id) && r->now >= r->st.key_created &&
 	       r->now - r->st.key_created < (time_t)r->cfg.max_age_days * DAY &&
 	       r->now >= r->st.verified_at &&

@@ -153,6 +153,7 @@ static void record(struct run *r, const char *key_id, time_t created)
 	st.key_created = created;
 	st.verified_at = r->now;
 	snprintf(st.url, sizeof(st.url), "%s", r->url);
+	st.setup_pending = r->setup_pending;
 	if (state_write(r->sdir, &st))
 		r->status = prov_fail(PAI_EXIT_FILE, "cannot write state for %s in %s", r->login,
 		                      r->cfg.state_dir);
@@ -364,16 +365,76 @@ static void plan(const struct run *r, const char *call, const char *arg)
 		printf("dry-run: would call %s %s\n", call, arg ? arg : "");
 }
 
+/* ---- the user's groups and policies ---- */
+
+/* AddUserToGroup and AttachUserPolicy for everything the config names, queued. Both are
+ * idempotent in IAM, so a retry may repeat the ones that worked. */
+struct setup_calls {
+	struct aws_result g[PAI_CONF_MAX_GROUPS], p[PAI_CONF_MAX_POLICIES];
+};
+
+static void queue_setup(struct run *r, struct setup_calls *s)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg.n_user_groups; i++)
+		iam_add_user_to_group(r->c, r->iam_name, r->cfg.user_groups[i], &s->g[i]);
+	for (i = 0; i < r->cfg.n_policies; i++)
+		iam_attach_user_policy(r->c, r->iam_name, r->cfg.policies[i], &s->p[i]);
+}
+
+static int setup_fail(const char *call, const struct aws_result *res)
+{
+	if (res->error.code[0])
+		return prov_fail(prov_exit_for(res->status),
+		                 "%s failed: %s: %s (the next login tries again)", call,
+		                 res->error.code, res->error.message);
+	return prov_fail(prov_exit_for(res->status), "%s failed: %s (the next login tries again)",
+	                 call, pai_strerror(res->status));
+}
+
+/* After the flush: each failure is one line and the exit status; setup stays pending in
+ * state until a login gets them all through. */
+static void check_setup(struct run *r, const struct setup_calls *s)
+{
+	size_t i;
+
+	r->setup_pending = false;
+	for (i = 0; i < r->cfg.n_user_groups; i++)
+		if (s->g[i].status) {
+			r->status = setup_fail("AddUserToGroup", &s->g[i]);
+			r->setup_pending = true;
+		}
+	for (i = 0; i < r->cfg.n_policies; i++)
+		if (s->p[i].status) {
+			r->status = setup_fail("AttachUserPolicy", &s->p[i]);
+			r->setup_pending = true;
+		}
+}
+
+static void plan_setup(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg.n_user_groups; i++)
+		plan(r, "AddUserToGroup", r->cfg.user_groups[i]);
+	for (i = 0; i < r->cfg.n_policies; i++)
+		plan(r, "AttachUserPolicy", r->cfg.policies[i]);
+}
+
+/* ---- a login ---- */
+
 static int new_user(struct run *r)
 {
 	struct iam_tag tags[IAM_MAX_TAGS];
-	struct aws_result gres[PAI_CONF_MAX_GROUPS], pres[PAI_CONF_MAX_POLICIES], kres;
+	struct setup_calls setup;
+	struct aws_result kres;
 	struct aws_result lres = {PAI_ERR_INVALID, {0}};
 	struct iam_access_key key = {0};
 	char password[PASSWORD_LEN + 1] = "";
 	char err[512] = "";
 	bool with_password = false;
-	size_t n_tags, i;
+	size_t n_tags;
 	int rc;
 
 	if (!r->cfg.create)
@@ -383,10 +444,7 @@ static int new_user(struct run *r)
 		return conflict(r);
 	if (r->o->dry_run) {
 		plan(r, "CreateUser", r->iam_name);
-		for (i = 0; i < r->cfg.n_user_groups; i++)
-			plan(r, "AddUserToGroup", r->cfg.user_groups[i]);
-		for (i = 0; i < r->cfg.n_policies; i++)
-			plan(r, "AttachUserPolicy", r->cfg.policies[i]);
+		plan_setup(r);
 		if (r->cfg.password == PAI_PASSWORD_INITIAL)
 			plan(r, "CreateLoginProfile", r->iam_name);
 		plan(r, "CreateAccessKey", r->iam_name);
@@ -404,10 +462,7 @@ static int new_user(struct run *r)
 	rc = queue_alias(r);
 	if (rc)
 		return rc;
-	for (i = 0; i < r->cfg.n_user_groups; i++)
-		iam_add_user_to_group(r->c, r->iam_name, r->cfg.user_groups[i], &gres[i]);
-	for (i = 0; i < r->cfg.n_policies; i++)
-		iam_attach_user_policy(r->c, r->iam_name, r->cfg.policies[i], &pres[i]);
+	queue_setup(r, &setup);
 	if (r->cfg.password == PAI_PASSWORD_INITIAL &&
 	    make_password(password, sizeof(password)) == PAI_OK &&
 	    profile_write_password(&r->hf, password, err, sizeof(err)) == PAI_OK) {
@@ -420,12 +475,7 @@ static int new_user(struct run *r)
 	aws_client_flush(r->c);
 	secret_wipe(password, sizeof(password));
 	finish_url(r);
-	for (i = 0; i < r->cfg.n_user_groups; i++)
-		if (gres[i].status)
-			r->status = aws_fail("AddUserToGroup", gres[i].status, &gres[i].error);
-	for (i = 0; i < r->cfg.n_policies; i++)
-		if (pres[i].status)
-			r->status = aws_fail("AttachUserPolicy", pres[i].status, &pres[i].error);
+	check_setup(r, &setup);
 	if (with_password && lres.status) {
 		profile_remove_password(&r->hf);
 		r->status = aws_fail("CreateLoginProfile", lres.status, &lres.error);
@@ -650,6 +700,23 @@ static int list_keys(struct run *r)
 	return e ? sync_fail(r, "ListAccessKeys", e) : PAI_EXIT_OK;
 }
 
+/* What an earlier login of this host could not apply, applied again (with the queued
+ * alias call, one round trip) before the keys are looked at. */
+static void retry_setup(struct run *r)
+{
+	struct setup_calls setup;
+
+	if (r->o->dry_run) {
+		plan_setup(r);
+		return;
+	}
+	queue_setup(r, &setup);
+	aws_client_flush(r->c);
+	check_setup(r, &setup);
+	if (!r->setup_pending)
+		prov_audit(r, "setup-completed", NULL);
+}
+
 static int do_login(struct run *r)
 {
 	bool missing;
@@ -663,6 +730,10 @@ static int do_login(struct run *r)
 	rc = adopt_or_refuse(r);
 	if (!rc)
 		rc = queue_alias(r);
+	if (!rc && prov_state_is_ours(r) && r->st.setup_pending) {
+		r->setup_pending = true;
+		retry_setup(r);
+	}
 	if (!rc)
 		rc = list_keys(r);
 	if (!rc)

@@ -49,7 +49,8 @@ struct run {
 	char partition[16];
 	char account[13];
 	char url[SIGNIN_URL_MAX];
-	int status; /* a warning that does not stop the run but sets the exit status */
+	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
+	int status;         /* a warning that does not stop the run but sets the exit status */
 };
 
 /* Prints one line for the person on stdout, unless --quiet. */

@@ -217,6 +217,12 @@ static pai_err set_field(struct user_state *st, const char *k, const char *v)
 		return set_time(&st->verified_at, v);
 	if (!strcmp(k, "url"))
 		return set_str(st->url, sizeof(st->url), v, valid_url);
+	if (!strcmp(k, "setup_pending")) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+			return PAI_ERR_INVALID;
+		st->setup_pending = v[0] == '1';
+		return PAI_OK;
+	}
 	return PAI_OK; /* unknown keys: written by a newer version, ignored */
 }
 
@@ -290,6 +296,8 @@ pai_err state_write(int dirfd, const struct user_state *st)
 	                st->login, st->iam_user, st->arn, st->account, st->host, st->profile,
 	                st->key_id, (long long)st->key_created, (long long)st->verified_at,
 	                st->url);
+	if (!e && st->setup_pending)
+		e = buf_appendf(&b, "setup_pending=1\n");
 	if (!e)
 		e = write_atomic(dirfd, path, b.data, b.len);
 	buf_free(&b);

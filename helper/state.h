@@ -25,6 +25,8 @@ struct user_state {
 	time_t key_created;
 	time_t verified_at;
 	char url[SIGNIN_URL_MAX];
+	bool setup_pending; /* a group or policy of the IAM user is not applied yet: the next
+	                     * login applies them again (file: setup_pending=1; absent = 0) */
 };
 
 /* Opens (creating users/ and locks/ as needed) the state dir. It must be a directory owned

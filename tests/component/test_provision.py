@@ -142,6 +142,40 @@ def test_verification_after_the_interval_is_two_reads(helper):
 	assert helper.profile_key() == kid
 
 
+def test_a_group_or_policy_that_failed_is_applied_again_at_the_next_login(helper):
+	"""A first login whose AddUserToGroup fails still writes the key (exit 5, one line that
+	says so); state keeps the setup pending, so the next logins are not the fast path: each
+	applies the groups and policies again until one gets them all through."""
+	ep = helper.ep
+	policy = "arn:aws:iam::%s:policy/developer-access" % ep.account
+	helper.configure(user={"groups": "developers", "policies": policy})
+	ep.deny(actions=["AddUserToGroup"])
+	p = helper.run()
+	assert p.returncode == 5, p.stderr
+	kid = helper.profile_key()
+	assert keys(ep, LOGIN) == [kid]
+	assert "AddUserToGroup failed" in p.stderr and "the next login tries again" in p.stderr
+	assert ep.user(LOGIN)["groups"] == [] and len(ep.user(LOGIN)["policies"]) == 1
+	ep.clear_calls()
+	p = helper.run()  # still denied: tried again, still pending, the key kept
+	assert p.returncode == 5, p.stderr
+	assert sorted(ep.actions()) == sorted(["GetUser", "AddUserToGroup", "AttachUserPolicy",
+	                                       "ListAccessKeys"])
+	assert helper.profile_key() == kid
+	ep.deny(clear=True)
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	acts = ep.actions()
+	assert acts[0] == "GetUser" and acts[-1] == "ListAccessKeys"
+	assert sorted(acts[1:3]) == ["AddUserToGroup", "AttachUserPolicy"] and len(acts) == 4
+	assert ep.user(LOGIN)["groups"] == ["developers"]
+	assert helper.profile_key() == kid and keys(ep, LOGIN) == [kid]
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0 and ep.actions() == [], p.stderr  # the fast path again
+
+
 def test_not_in_scope_makes_no_call(helper):
 	helper.configure(scope={"min_uid": "4000000000"})
 	p = helper.run()

@@ -138,6 +138,14 @@ static void state_parses_its_own_format(void **st)
 	assert_string_equal(s.key_id, "AKIAAAAAAAAAAAAAAAAA");
 	assert_int_equal(s.key_created, 100);
 	assert_int_equal(s.verified_at, 200);
+	assert_false(s.setup_pending); /* absent: nothing pending (files of earlier versions) */
+	{
+		char pending[sizeof(good_state) + 32];
+
+		snprintf(pending, sizeof(pending), "%ssetup_pending=1\n", good_state);
+		assert_int_equal(state_parse(pending, strlen(pending), "alice", &s), PAI_OK);
+		assert_true(s.setup_pending);
+	}
 	/* another login's file */
 	assert_int_equal(state_parse(good_state, strlen(good_state), "bob", &s), PAI_ERR_INVALID);
 	assert_string_equal(s.key_id, "");
@@ -156,6 +164,8 @@ static void state_refuses_hostile_contents(void **st)
 	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nhost=a b\n",
 	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\ngarbage line\n",
 	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\naccount=1234\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nsetup_pending=yes\n",
+	    "login=alice\nkey_id=AKIAAAAAAAAAAAAAAAAA\nsetup_pending=\n",
 	};
 	struct user_state s;
 	char big[9000];
@@ -190,6 +200,14 @@ static void state_dir_round_trip_lock_and_alias(void **st)
 	assert_int_equal(state_write(fd, &s), PAI_OK);
 	assert_int_equal(state_read(fd, "alice", &r), PAI_OK);
 	assert_memory_equal(&r, &s, sizeof(s));
+	s.setup_pending = true;
+	assert_int_equal(state_write(fd, &s), PAI_OK);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_OK);
+	assert_true(r.setup_pending);
+	s.setup_pending = false;
+	assert_int_equal(state_write(fd, &s), PAI_OK);
+	assert_int_equal(state_read(fd, "alice", &r), PAI_OK);
+	assert_false(r.setup_pending);
 	assert_int_equal(state_read_alias(fd, "123456789012", 1000, alias), PAI_ERR_NOT_FOUND);
 	assert_int_equal(state_write_alias(fd, "123456789012", "corp", 1000), PAI_OK);
 	assert_int_equal(state_read_alias(fd, "123456789012", 1000 + 60, alias), PAI_OK);
