@@ -700,8 +700,20 @@ static int list_keys(struct run *r)
 	return e ? sync_fail(r, "ListAccessKeys", e) : PAI_EXIT_OK;
 }
 
-/* What an earlier login of this host could not apply, applied again (with the queued
- * alias call, one round trip) before the keys are looked at. */
+/* Whether an existing user's groups and policies must be applied (again): an earlier login
+ * of this host recorded a failure, or the user holds no key and no ledger entry at all (a
+ * first login that ended after CreateUser, say at its deadline, recorded nothing). */
+static bool setup_needed(const struct run *r)
+{
+	if (r->cfg.n_user_groups + r->cfg.n_policies == 0)
+		return false;
+	if (prov_state_is_ours(r) && r->st.setup_pending)
+		return true;
+	return r->keys.n == 0 && r->ledger.n == 0;
+}
+
+/* Applies them, with whatever is queued (the alias call): one round trip, only when
+ * setup_needed. */
 static void retry_setup(struct run *r)
 {
 	struct setup_calls setup;
@@ -730,12 +742,12 @@ static int do_login(struct run *r)
 	rc = adopt_or_refuse(r);
 	if (!rc)
 		rc = queue_alias(r);
-	if (!rc && prov_state_is_ours(r) && r->st.setup_pending) {
+	if (!rc)
+		rc = list_keys(r);
+	if (!rc && setup_needed(r)) {
 		r->setup_pending = true;
 		retry_setup(r);
 	}
-	if (!rc)
-		rc = list_keys(r);
 	if (!rc)
 		rc = existing_user(r, r->o->action == PROV_ROTATE);
 	return rc;

@@ -167,13 +167,40 @@ def test_a_group_or_policy_that_failed_is_applied_again_at_the_next_login(helper
 	p = helper.run()
 	assert p.returncode == 0, p.stderr
 	acts = ep.actions()
-	assert acts[0] == "GetUser" and acts[-1] == "ListAccessKeys"
-	assert sorted(acts[1:3]) == ["AddUserToGroup", "AttachUserPolicy"] and len(acts) == 4
+	assert acts[:2] == ["GetUser", "ListAccessKeys"]
+	assert sorted(acts[2:]) == ["AddUserToGroup", "AttachUserPolicy"]
 	assert ep.user(LOGIN)["groups"] == ["developers"]
 	assert helper.profile_key() == kid and keys(ep, LOGIN) == [kid]
 	ep.clear_calls()
 	p = helper.run()
 	assert p.returncode == 0 and ep.actions() == [], p.stderr  # the fast path again
+
+
+def test_a_first_login_that_ended_after_createuser_is_completed_by_the_next(helper):
+	"""CreateUser done, then the group and the key both failed: nothing was recorded. The
+	next login finds the user with no key and no ledger entry and adds the groups and
+	policies along with the key."""
+	ep = helper.ep
+	policy = "arn:aws:iam::%s:policy/developer-access" % ep.account
+	helper.configure(user={"groups": "developers", "policies": policy})
+	ep.deny(actions=["AddUserToGroup", "AttachUserPolicy", "CreateAccessKey"])
+	p = helper.run()
+	assert p.returncode == 5, p.stderr
+	assert ep.user(LOGIN) and keys(ep, LOGIN) == [] and ep.user(LOGIN)["groups"] == []
+	assert helper.profile_key() in (None, "")
+	ep.deny(clear=True)
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	acts = ep.actions()
+	assert acts[:2] == ["GetUser", "ListAccessKeys"]
+	assert sorted(acts[2:4]) == ["AddUserToGroup", "AttachUserPolicy"]
+	assert acts[4:] == ["TagUser", "CreateAccessKey", "TagUser"]
+	assert ep.user(LOGIN)["groups"] == ["developers"] and len(ep.user(LOGIN)["policies"]) == 1
+	(kid,) = keys(ep, LOGIN)
+	assert helper.profile_key() == kid
+	ep.clear_calls()
+	assert helper.run().returncode == 0 and ep.actions() == []
 
 
 def test_not_in_scope_makes_no_call(helper):
