@@ -11,5 +11,8 @@
 #define PAI_EXIT_AWS          5 /* AWS or network error, deadline passed */
 #define PAI_EXIT_FILE         6 /* local file problem: home, ~/.aws, credentials, state */
 #define PAI_EXIT_REFUSED      7 /* refused: ownership, privileges, key limit, policy */
+/* key in place and working, but a later step failed (a group, a policy, the ledger tag, the
+ * replaced key's deletion, the state file): the message says which */
+#define PAI_EXIT_WARNING 8
 
 #endif

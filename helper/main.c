@@ -34,7 +34,7 @@ static const char help_text[] =
     "  --host NAME     use NAME as this machine's short host name\n"
     "\n"
     "Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
-    "6 local file, 7 refused.\n";
+    "6 local file, 7 refused, 8 key in place but a later step failed.\n";
 
 enum { OPT_HOME = 256, OPT_HOST, OPT_VERSION, OPT_HELP, OPT_CHECK };
 

@@ -159,6 +159,15 @@ static void record(struct run *r, const char *key_id, time_t created)
 		                      r->cfg.state_dir);
 }
 
+/* The exit status of a login: what stopped it, else its last warning, which is
+ * PAI_EXIT_WARNING once the key is in place (the person has a working key either way). */
+static int login_status(const struct run *r, int rc)
+{
+	if (rc)
+		return rc;
+	return r->status && r->key_in_place ? PAI_EXIT_WARNING : r->status;
+}
+
 /* ---- keys ---- */
 
 static const struct iam_key_meta *find_key(const struct run *r, const char *id)
@@ -313,6 +322,7 @@ static int save_new_key(struct run *r, struct iam_access_key *k, const char *old
 		delete_keys(r, nid, 1, ntag, tag.key[0] ? 1 : 0);
 		return PAI_EXIT_FILE;
 	}
+	r->key_in_place = true;
 	prov_audit(r, "key-written", k->id);
 	prov_say(r,
 	         "AWS access key %s written to profile '%s' in ~/.aws/credentials (new keys "
@@ -492,7 +502,7 @@ static int new_user(struct run *r)
 		show_url(r);
 out:
 	iam_access_key_wipe(&key);
-	return rc ? rc : r->status;
+	return login_status(r, rc);
 }
 
 static int adopt_or_refuse(struct run *r)
@@ -598,10 +608,11 @@ static int existing_user(struct run *r, bool force_rotate)
 		}
 		aws_client_flush(r->c);
 		finish_url(r);
+		r->key_in_place = true;
 		record(r, ours, key_created(r, km));
 		prov_audit(r, "key-verified", ours);
 		show_url(r);
-		return r->status;
+		return login_status(r, 0);
 	}
 	if (km)
 		old_id = ours;
@@ -678,7 +689,7 @@ static int existing_user(struct run *r, bool force_rotate)
 	iam_access_key_wipe(&key);
 	if (!rc)
 		show_url(r);
-	return rc ? rc : r->status;
+	return login_status(r, rc);
 }
 
 static int get_user(struct run *r, bool *missing)

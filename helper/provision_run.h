@@ -50,6 +50,7 @@ struct run {
 	char account[13];
 	char url[SIGNIN_URL_MAX];
 	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
+	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
 	int status;         /* a warning that does not stop the run but sets the exit status */
 };
 

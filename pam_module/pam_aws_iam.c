@@ -130,6 +130,7 @@ static const char *describe_exit(int code)
 	case PAI_EXIT_AWS: return "AWS could not be reached or answered with an error";
 	case PAI_EXIT_FILE: return "problem with a local file";
 	case PAI_EXIT_REFUSED: return "refused";
+	case PAI_EXIT_WARNING: return "a step after the key failed";
 	case 127: return "the helper could not be started";
 	}
 	return "the helper failed";
@@ -150,7 +151,8 @@ static const char *error_line(const struct spawn_result *res, const char *helper
 	return line;
 }
 
-/* Exit status to PAM code; failures get one line to the person and one to syslog. */
+/* Exit status to PAM code; failures get one line to the person and one to syslog, and so
+ * does a warning (exit 8: the key is in place, the session opens). */
 static int map_result(pam_handle_t *pamh, const struct options *o, int silent, const char *user,
                       const struct spawn_result *res)
 {
@@ -168,6 +170,15 @@ static int map_result(pam_handle_t *pamh, const struct options *o, int silent, c
 			if (o->flags & OPT_DEBUG)
 				pam_syslog(pamh, LOG_DEBUG, "user %s: not in scope", user);
 			return PAM_IGNORE;
+		}
+		if (res->code == PAI_EXIT_WARNING) {
+			/* the key works: the session is fine, the person hears what is missing */
+			pam_syslog(pamh, LOG_WARNING, "user %s: %s: key in place, but: %s", user,
+			           o->helper, *said ? said : describe_exit(res->code));
+			if (!silent)
+				pam_info(pamh, "AWS keys are in place, but: %s",
+				         *said ? said : describe_exit(res->code));
+			return PAM_SUCCESS;
 		}
 		pam_syslog(pamh, LOG_ERR, "user %s: %s exited with status %d (%s)%s%s", user,
 		           o->helper, res->code, describe_exit(res->code), *said ? ": " : "", said);

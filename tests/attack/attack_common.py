@@ -36,7 +36,7 @@ HOST = "hosta"
 OWNER_TAG = "pam-aws-iam:managed"
 LEDGER_TAG = "pam-aws-iam:key:"
 PROG = "aws-iam-provision: "
-EXIT_OK, EXIT_AWS, EXIT_FILE, EXIT_REFUSED = 0, 5, 6, 7
+EXIT_OK, EXIT_AWS, EXIT_FILE, EXIT_REFUSED, EXIT_WARNING = 0, 5, 6, 7, 8
 MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
             "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
 

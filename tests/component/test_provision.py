@@ -143,22 +143,23 @@ def test_verification_after_the_interval_is_two_reads(helper):
 
 
 def test_a_group_or_policy_that_failed_is_applied_again_at_the_next_login(helper):
-	"""A first login whose AddUserToGroup fails still writes the key (exit 5, one line that
-	says so); state keeps the setup pending, so the next logins are not the fast path: each
-	applies the groups and policies again until one gets them all through."""
+	"""A first login whose AddUserToGroup fails still writes the key (exit 8: key in place,
+	with one line that says what failed); state keeps the setup pending, so the next logins
+	are not the fast path: each applies the groups and policies again until one gets them
+	all through."""
 	ep = helper.ep
 	policy = "arn:aws:iam::%s:policy/developer-access" % ep.account
 	helper.configure(user={"groups": "developers", "policies": policy})
 	ep.deny(actions=["AddUserToGroup"])
 	p = helper.run()
-	assert p.returncode == 5, p.stderr
+	assert p.returncode == 8, p.stderr
 	kid = helper.profile_key()
 	assert keys(ep, LOGIN) == [kid]
 	assert "AddUserToGroup failed" in p.stderr and "the next login tries again" in p.stderr
 	assert ep.user(LOGIN)["groups"] == [] and len(ep.user(LOGIN)["policies"]) == 1
 	ep.clear_calls()
 	p = helper.run()  # still denied: tried again, still pending, the key kept
-	assert p.returncode == 5, p.stderr
+	assert p.returncode == 8, p.stderr
 	assert sorted(ep.actions()) == sorted(["GetUser", "AddUserToGroup", "AttachUserPolicy",
 	                                       "ListAccessKeys"])
 	assert helper.profile_key() == kid
@@ -343,7 +344,7 @@ def test_failed_delete_leaves_the_new_key_in_the_file_and_the_old_one_in_iam(hel
 	new = helper.profile_key()
 	assert new != old
 	assert sorted(keys(ep, LOGIN)) == sorted([old, new])
-	assert p.returncode == 5
+	assert p.returncode == 8  # the new key is in place; the old one could not be deleted
 
 
 def test_rotate_and_revoke_and_status(helper):

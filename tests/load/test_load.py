@@ -111,7 +111,7 @@ def test_fifty_people_at_once_with_throttling(tmp_path, endpoint):
 		label = "%s: exit %s in %.2f s" % (p.iam_name, rc, secs)
 		assert rc is not None, "%s: still running after %d s" % (label, DEADLINE + SLACK + 30)
 		assert rc >= 0, "%s: killed by signal %d" % (label, -rc)
-		assert rc in (ac.EXIT_OK, ac.EXIT_AWS), "%s: %s" % (label, se)
+		assert rc in (ac.EXIT_OK, ac.EXIT_AWS, ac.EXIT_WARNING), "%s: %s" % (label, se)
 		assert secs < DEADLINE + SLACK, label
 		ac.check_no_leak(so + se, ep)
 		u = state.get(p.iam_name.lower())
@@ -125,7 +125,9 @@ def test_fifty_people_at_once_with_throttling(tmp_path, endpoint):
 				"%s: the file's key does not work" % label
 			assert list(iam_keys) == [kid], "%s: IAM holds keys not on disk: %s" % (
 				label, list(iam_keys))
-			(ok if rc == 0 else warned).append((secs, p, se.strip()))
+			# exit 0, or 8: key in place, a later step (group, policy, ledger) failed
+			assert rc in (ac.EXIT_OK, ac.EXIT_WARNING), label
+			(ok if rc == ac.EXIT_OK else warned).append((secs, p, se.strip()))
 		else:
 			# a clean failure: a line per failed call (two parallel calls may both fail),
 			# nothing written, no key left in IAM
@@ -139,7 +141,7 @@ def test_fifty_people_at_once_with_throttling(tmp_path, endpoint):
 	times = sorted(r[3] for r in results)
 	slow = max(results, key=lambda r: r[3])
 	print("\n%d people at once, %d%% of calls throttled (%d of %d calls): "
-	      "%d working keys (exit 0), %d working keys with a warning (exit 5), "
+	      "%d working keys (exit 0), %d working keys with a warning (exit 8), "
 	      "%d clean failures (exit 5); wall %.2f s; median %.2f s; slowest %.2f s (exit %s)" % (
 	          PEOPLE, THROTTLE * 100, throttled, len(calls), len(ok), len(warned), len(failed),
 	          wall, statistics.median(times), slow[3], slow[0]))

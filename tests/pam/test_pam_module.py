@@ -221,6 +221,25 @@ def test_failure_without_stderr_describes_the_status(work, account):
     assert s.logged(r"exited with status 4 \(configuration problem\)")
 
 
+def test_a_warning_after_the_key_opens_the_session_and_says_what_is_missing(work, account):
+    s = run_helper(work, account,
+                   f"echo 'AWS access key AKIAEXAMPLE written'; echo {URL}\n"
+                   "echo 'helper: AddUserToGroup failed: Throttling: Rate exceeded "
+                   "(the next login tries again)' >&2; exit 8")
+    assert s.rc == "PAM_SUCCESS"
+    assert not s.error
+    assert s.shown == ["AWS access key AKIAEXAMPLE written", URL,
+                       "AWS keys are in place, but: AddUserToGroup failed: Throttling: Rate "
+                       "exceeded (the next login tries again)"]
+    assert s.logged(r"key in place, but: AddUserToGroup failed")
+
+
+def test_a_warning_under_quiet_shows_nothing_and_still_logs(work, account):
+    s = run_helper(work, account, "echo 'helper: ledger tag failed' >&2; exit 8", "quiet")
+    assert s.rc == "PAM_SUCCESS" and not s.error and not s.shown
+    assert s.logged(r"key in place, but: ledger tag failed")
+
+
 @pytest.mark.parametrize("status", [1, 2, 5, 6, 7, 42])
 def test_every_other_status_is_a_session_error(work, account, status):
     s = run_helper(work, account, f"exit {status}")
