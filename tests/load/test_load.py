@@ -175,7 +175,7 @@ def test_twenty_simultaneous_logins_of_one_person_make_one_key(tmp_path, endpoin
 	                                          slow, len(created)))
 	for rc, so, se, secs in results:
 		assert rc is not None and rc >= 0, (rc, se)
-		assert rc in (ac.EXIT_OK, ac.EXIT_AWS), se
+		assert rc in (ac.EXIT_OK, ac.EXIT_AWS, ac.EXIT_WARNING), se
 		assert secs < DEADLINE + SLACK
 		ac.check_no_leak(so + se, ep)
 	u = ep.user(ac.LOGIN)
