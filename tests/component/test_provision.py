@@ -142,14 +142,32 @@ def test_verification_after_the_interval_is_two_reads(helper):
 	assert helper.profile_key() == kid
 
 
+def with_group_and_policy(helper):
+	"""One group and one policy in the config: what the next two tests break and repair."""
+	helper.configure(user={"groups": "developers",
+	                       "policies": "arn:aws:iam::%s:policy/developer-access" % helper.ep.account})
+
+
+def repaired_login(helper):
+	"""Lifts the deny and logs in: GetUser, ListAccessKeys, then the group and the policy
+	again (together), exit 0. Returns the calls after those four."""
+	helper.ep.deny(clear=True)
+	helper.ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	acts = helper.ep.actions()
+	assert acts[:2] == ["GetUser", "ListAccessKeys"]
+	assert sorted(acts[2:4]) == ["AddUserToGroup", "AttachUserPolicy"]
+	return acts[4:]
+
+
 def test_a_group_or_policy_that_failed_is_applied_again_at_the_next_login(helper):
 	"""A first login whose AddUserToGroup fails still writes the key (exit 8: key in place,
 	with one line that says what failed); state keeps the setup pending, so the next logins
 	are not the fast path: each applies the groups and policies again until one gets them
 	all through."""
 	ep = helper.ep
-	policy = "arn:aws:iam::%s:policy/developer-access" % ep.account
-	helper.configure(user={"groups": "developers", "policies": policy})
+	with_group_and_policy(helper)
 	ep.deny(actions=["AddUserToGroup"])
 	p = helper.run()
 	assert p.returncode == 8, p.stderr
@@ -163,13 +181,7 @@ def test_a_group_or_policy_that_failed_is_applied_again_at_the_next_login(helper
 	assert sorted(ep.actions()) == sorted(["GetUser", "AddUserToGroup", "AttachUserPolicy",
 	                                       "ListAccessKeys"])
 	assert helper.profile_key() == kid
-	ep.deny(clear=True)
-	ep.clear_calls()
-	p = helper.run()
-	assert p.returncode == 0, p.stderr
-	acts = ep.actions()
-	assert acts[:2] == ["GetUser", "ListAccessKeys"]
-	assert sorted(acts[2:]) == ["AddUserToGroup", "AttachUserPolicy"]
+	assert repaired_login(helper) == []
 	assert ep.user(LOGIN)["groups"] == ["developers"]
 	assert helper.profile_key() == kid and keys(ep, LOGIN) == [kid]
 	ep.clear_calls()
@@ -182,21 +194,13 @@ def test_a_first_login_that_ended_after_createuser_is_completed_by_the_next(help
 	next login finds the user with no key and no ledger entry and adds the groups and
 	policies along with the key."""
 	ep = helper.ep
-	policy = "arn:aws:iam::%s:policy/developer-access" % ep.account
-	helper.configure(user={"groups": "developers", "policies": policy})
+	with_group_and_policy(helper)
 	ep.deny(actions=["AddUserToGroup", "AttachUserPolicy", "CreateAccessKey"])
 	p = helper.run()
 	assert p.returncode == 5, p.stderr
 	assert ep.user(LOGIN) and keys(ep, LOGIN) == [] and ep.user(LOGIN)["groups"] == []
 	assert helper.profile_key() in (None, "")
-	ep.deny(clear=True)
-	ep.clear_calls()
-	p = helper.run()
-	assert p.returncode == 0, p.stderr
-	acts = ep.actions()
-	assert acts[:2] == ["GetUser", "ListAccessKeys"]
-	assert sorted(acts[2:4]) == ["AddUserToGroup", "AttachUserPolicy"]
-	assert acts[4:] == ["TagUser", "CreateAccessKey", "TagUser"]
+	assert repaired_login(helper) == ["TagUser", "CreateAccessKey", "TagUser"]
 	assert ep.user(LOGIN)["groups"] == ["developers"] and len(ep.user(LOGIN)["policies"]) == 1
 	(kid,) = keys(ep, LOGIN)
 	assert helper.profile_key() == kid
