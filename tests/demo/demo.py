@@ -83,6 +83,13 @@ dir = {state}
         if os.geteuid() == 0:
             for p in (home, state, admin, os.path.dirname(home)):
                 os.chown(p, uid, gid)
+        # The demo person runs the helper: it may not reach the build dir (a clone in /root
+        # is 0700), so the module, the helper and its network half run from a copy in tmp.
+        bindir = os.path.join(tmp, "bin")
+        os.makedirs(bindir)
+        os.chmod(bindir, 0o755)
+        for name in ("aws-iam-provision", "pai-network.so", "pam_aws_iam.so"):
+            shutil.copy2(os.path.join(BUILD, name), bindir)
 
         # The helper resolves its account through nss_wrapper too, so the demo person exists
         # only in the temporary passwd file. This wrapper is demo scaffolding, not the product.
@@ -90,12 +97,12 @@ dir = {state}
         wrapper = os.path.join(tmp, "helper")
         with open(wrapper, "w") as f:
             f.write(f"#!/bin/sh\nexec env LD_PRELOAD={nss} NSS_WRAPPER_PASSWD={tmp}/passwd "
-                    f"NSS_WRAPPER_GROUP={tmp}/group {BUILD}/aws-iam-provision \"$@\"\n")
+                    f"NSS_WRAPPER_GROUP={tmp}/group {bindir}/aws-iam-provision \"$@\"\n")
         os.chmod(wrapper, 0o755)
         pamd = os.path.join(tmp, "pam.d")
         os.makedirs(pamd)
         with open(os.path.join(pamd, "pai-demo"), "w") as f:
-            f.write(f"session required {BUILD}/pam_aws_iam.so helper={wrapper} config={conf}\n")
+            f.write(f"session required {bindir}/pam_aws_iam.so helper={wrapper} config={conf}\n")
         env = dict(os.environ, LD_PRELOAD=f"{find_lib('libpam_wrapper.so')} {nss}",
                    PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=pamd,
                    NSS_WRAPPER_PASSWD=os.path.join(tmp, "passwd"),
