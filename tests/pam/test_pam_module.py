@@ -43,9 +43,25 @@ root_only = pytest.mark.skipif(not IS_ROOT, reason="needs root (runs as root in 
 
 @pytest.fixture(scope="module", autouse=True)
 def built():
+    """As root, the module and the driver are run by throwaway accounts too, which may not
+    reach the build dir (a clone in /root, mode 0700): they are used from a copy in a
+    directory every account can read."""
+    global MODULE, DRIVER
     for path in (MODULE, DRIVER):
         if not os.path.exists(path):
             pytest.fail(f"{path} is missing: run `make all` first (or set PAI_BUILD)")
+    if not IS_ROOT:
+        yield
+        return
+    orig = MODULE, DRIVER
+    d = tempfile.mkdtemp(prefix="pai-pam-bin-")
+    os.chmod(d, 0o755)
+    try:
+        MODULE, DRIVER = (shutil.copy2(p, os.path.join(d, os.path.basename(p))) for p in orig)
+        yield
+    finally:
+        MODULE, DRIVER = orig
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
