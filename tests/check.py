@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Runs every test layer that exists and ends with one 'N passed, N failed' line.
 
-Layers: cmocka unit binaries (build/tests/test_*), then pytest over tests/ (endpoint,
-component, PAM, system), then the same unit binaries and the component and PAM layers again
-against the ASan + UBSan tree of `make asan` (PAI_ASAN_DIR, default build/asan), labelled
-"asan". Skips are listed with their reasons; they count as neither.
+Layers: cmocka unit binaries (build/tests/test_*), then pytest over tests/ (tree, endpoint,
+component, PAM, system, attack, load), then the same unit binaries and the component and PAM
+layers again against the ASan + UBSan tree of `make asan` (PAI_ASAN_DIR, default build/asan), labelled
+"asan". Skips are listed with their reasons; they count as neither. The names of failed tests
+come last, above the summary line.
 """
 import glob
 import os
@@ -38,6 +39,10 @@ ASAN_DESELECT = {
 }
 
 
+# Names of the tests that failed, printed last, just above the summary line.
+FAILED = []
+
+
 def run_unit(build_dir, label="unit", env=None):
     passed = failed = skipped = 0
     for binary in sorted(glob.glob(os.path.join(build_dir, "tests/test_*"))):
@@ -62,21 +67,33 @@ def run_unit(build_dir, label="unit", env=None):
         print(f"{label} {name}: {np} passed, {nf} failed, {ns} skipped [{status}]")
         if nf:
             sys.stdout.write(out[-4000:] + "\n")
+            names = re.findall(r"\[  FAILED  \] (\w+)$", out, re.M) or ["(crashed)"]
+            FAILED.extend(f"{label} {name}: {n}" for n in names)
         for line in out.splitlines():
             if "SKIP" in line and "reason" in line.lower():
                 print("   ", line.strip())
     return passed, failed, skipped
 
 
-def run_pytest(layers=("tests/endpoint", "tests/component", "tests/pam", "tests/system",
-                       "tests/attack", "tests/load"), junit_name="pytest.xml", env=None,
-               extra=()):
+def pytest_file(classname):
+    """tests.pam.test_x (junit's classname) -> tests/pam/test_x.py, as pytest names it."""
+    parts = classname.split(".")
+    for n in range(len(parts), 0, -1):
+        path = "/".join(parts[:n]) + ".py"
+        if os.path.exists(os.path.join(TOP, path)):
+            return "::".join([path] + parts[n:])
+    return classname
+
+
+def run_pytest(layers=("tests/tree", "tests/endpoint", "tests/component", "tests/pam",
+                       "tests/system", "tests/attack", "tests/load"), junit_name="pytest.xml",
+               env=None, extra=(), label=""):
     tests = [d for d in layers if glob.glob(os.path.join(TOP, d, "test_*.py"))]
     if not tests:
         return 0, 0, 0
     junit = os.path.join(BUILD_DIR, junit_name)
     os.makedirs(os.path.dirname(junit), exist_ok=True)
-    cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+    cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-rsfE", "-p", "no:cacheprovider",
            "--durations=15", f"--junitxml={junit}", *extra]
     # Most test time is spent waiting (deadlines, backoff, servers), so files run in
     # parallel; the tests of one file stay in one process, in order (groups: tests/conftest.py).
@@ -94,6 +111,10 @@ def run_pytest(layers=("tests/endpoint", "tests/component", "tests/pam", "tests/
         print("pytest: no report (crashed?)")
         return 0, 1, 0
     suites = [root] if root.tag == "testsuite" else list(root)
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            name = f"{pytest_file(case.get('classname', ''))}::{case.get('name', '')}"
+            FAILED.append(f"{label}{name}")
     total = sum(int(s.get("tests", 0)) for s in suites)
     fail = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     skip = sum(int(s.get("skipped", 0)) for s in suites)
@@ -116,7 +137,7 @@ def run_asan():
     env = dict(ASAN_ENV, PAI_BUILD_DIR=ASAN_DIR, PAI_BUILD=ASAN_DIR)
     extra = [f"--ignore={p}" for p in ASAN_IGNORE]
     extra += ["-k", " and ".join(f"not {w}" for w in ASAN_DESELECT)]
-    py = run_pytest(ASAN_LAYERS, "pytest-asan.xml", env, extra)
+    py = run_pytest(ASAN_LAYERS, "pytest-asan.xml", env, extra, label="asan ")
     return unit, py
 
 
@@ -139,6 +160,10 @@ def main():
               f"python {app} passed {apf} failed {aps} skipped")
     if skipped:
         print(f"{skipped} skipped (reasons above)")
+    if FAILED:
+        print("failed tests:")
+        for name in FAILED:
+            print(f"  FAILED {name}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
 
