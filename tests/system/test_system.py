@@ -141,6 +141,7 @@ def installed(system_lock, tmp_path):
     assert debs, "make deb left no package in build/"
     deb = os.path.join(TOP, "build", debs[-1])
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    had_account = run(["getent", "passwd", "_pam_aws_iam"], check=False).returncode == 0
     run(["dpkg", "--force-confnew", "-i", deb], env=env)
     accounts = []
     state = {"tmp": tmp, "accounts": accounts, "deb": deb}
@@ -157,6 +158,9 @@ def installed(system_lock, tmp_path):
         run(["dpkg", "--purge", "libpam-aws-iam"], check=False, env=env)
         if os.path.exists(CREDS):
             os.unlink(CREDS)
+        if not had_account:  # purge keeps it (locked); the test leaves the machine as found
+            run(["userdel", "_pam_aws_iam"], check=False)
+            run(["groupdel", "_pam_aws_iam"], check=False)
 
 
 def test_deb_install_login_fast_path_outage_and_purge(installed):
@@ -264,4 +268,23 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     for f in os.listdir("/etc/pam.d"):
         if f.startswith("common-"):
             assert "pam_aws_iam" not in open(os.path.join("/etc/pam.d", f)).read(), f
-    assert run(["getent", "passwd", "_pam_aws_iam"], check=False).returncode != 0
+    # the account stays, locked and expired: its uid still owns the admin's credentials
+    # file, and the next system account made must not get that uid and read the key
+    kept = pwd.getpwnam("_pam_aws_iam")
+    assert kept.pw_uid == acct.pw_uid and kept.pw_shell == "/usr/sbin/nologin"
+    shadow = run(["getent", "shadow", "_pam_aws_iam"]).stdout.strip().split(":")
+    assert shadow[1].startswith("!"), "password not locked: %r" % shadow[1]
+    assert shadow[7] == "1", "account not expired: %r" % shadow[7]
+    assert os.stat(CREDS).st_uid == acct.pw_uid
+    nxt = "paisysnext"
+    installed["accounts"].append(nxt)
+    run(["adduser", "--system", "--group", "--quiet", "--no-create-home", nxt])
+    assert pwd.getpwnam(nxt).pw_uid != acct.pw_uid
+    p = as_user(nxt, ["cat", CREDS])
+    assert p.returncode != 0 and "aws_secret_access_key" not in p.stdout
+
+    # a reinstall takes the kept account up again
+    run(["dpkg", "-i", installed["deb"]], env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    assert pwd.getpwuid(os.stat(HELPER).st_uid).pw_uid == acct.pw_uid
+    shadow = run(["getent", "shadow", "_pam_aws_iam"]).stdout.strip().split(":")
+    assert shadow[7] == "", "account still expired after reinstall: %r" % shadow[7]
