@@ -4,9 +4,11 @@ Each ctl_NAME(req) answers POST or GET /_control/NAME (a "/" in the path is a "_
 with a JSON object; the server holds state.lock around it. KeyError, ValueError and
 TypeError answer 400; an AwsError answers with its status.
 """
+import base64
 import copy
 import datetime
 import hashlib
+import json
 
 import faults
 import hostile
@@ -25,7 +27,7 @@ class Control:
 
 	def ctl_info(self, req):
 		s = self.state
-		return dict(self.extra_info, account=s.account, partition=s.partition,
+		return dict(self.extra_info, account=s.account, partition=s.partition, region=s.region,
 		            admin_key_id=s.admin_key[0], admin_secret=s.admin_key[1],
 		            admin_user=ADMIN_USER, alias=s.iam.alias)
 
@@ -112,6 +114,10 @@ class Control:
 	def ctl_policies(self, req):
 		arn = req.get("arn") or self.state.arn("policy/" + req["name"])
 		self.state.iam.policies.add(arn)
+		if req.get("document") is not None:
+			doc = req["document"]
+			self.state.iam.policy_documents[arn] = doc if isinstance(doc, str) else \
+				json.dumps(doc)
 		return {"arn": arn}
 
 	def ctl_alias(self, req):
@@ -143,3 +149,87 @@ class Control:
 
 	def ctl_state(self, req):
 		return self.state.dump()
+
+	# -- STS sessions and the credentials clock
+	def ctl_sessions(self, req):
+		s = self.state
+		now = s.cred_now()
+		return {"sessions": [dict(x, expired=now >= x["expires"]) for x in
+		                     s.sts.sessions.values()
+		                     if not req.get("user") or x["user"].lower() == req["user"].lower()],
+		        "now": now}
+
+	def ctl_sessions_expire(self, req):
+		"""Ends sessions now: one (id), a user's (user) or all."""
+		s = self.state
+		n = 0
+		for x in s.sts.sessions.values():
+			if req.get("id") and x["id"] != req["id"]:
+				continue
+			if req.get("user") and x["user"].lower() != req["user"].lower():
+				continue
+			x["expires"] = min(x["expires"], s.cred_now() - 1)
+			n += 1
+		return {"expired": n}
+
+	def ctl_clock(self, req):
+		"""advance_s moves the credentials clock on (session and IMDS expiry, secret dates);
+		reset puts it back. Signatures keep being checked against the real clock."""
+		s = self.state
+		if req.get("reset"):
+			s.clock_advance_s = 0.0
+		s.clock_advance_s += float(req.get("advance_s", 0))
+		return {"advance_s": s.clock_advance_s, "now": s.cred_now()}
+
+	# -- IAM inline policies
+	def ctl_user_policies(self, req):
+		u = self.state.iam.users[req["user"].lower()]
+		return {"policies": dict(u["inline_policies"])}
+
+	# -- Secrets Manager, as an administrator would use it
+	def ctl_secrets(self, req):
+		"""One secret (name or ARN) with all versions, values and stages; or all of them."""
+		sm = self.state.sm
+		if req.get("name"):
+			sec = sm.find(req["name"])
+			return sm.show(sec) if sec else {"secret": None}
+		return {"secrets": [sm.show(x) for x in sm.secrets.values()]}
+
+	def ctl_secrets_put(self, req):
+		"""Creates the secret when missing, then stores a value (value, or binary_b64) as a
+		new version through PutSecretValue's own rules (token, stages)."""
+		sm = self.state.sm
+		sec = sm.find(req["name"])
+		if sec is None:
+			create = {"Name": req["name"]}
+			for k, f in (("description", "Description"), ("kms_key_id", "KmsKeyId"),
+			             ("tags", "Tags")):
+				if req.get(k) is not None:
+					create[f] = req[k]
+			sm.CreateSecret(create, None)
+		put = {"SecretId": req["name"]}
+		if req.get("value") is not None:
+			put["SecretString"] = req["value"]
+		elif req.get("binary_b64") is not None:
+			base64.b64decode(req["binary_b64"], validate=True)
+			put["SecretBinary"] = req["binary_b64"]
+		else:
+			return sm.show(sm.find(req["name"]))
+		if req.get("token"):
+			put["ClientRequestToken"] = req["token"]
+		if req.get("stages") is not None:
+			put["VersionStages"] = req["stages"]
+		out = sm.PutSecretValue(put, None)
+		return dict(sm.show(sm.find(req["name"])), put=out)
+
+	def ctl_secrets_delete(self, req):
+		"""Schedules deletion (days, default 30) or, with force, deletes at once."""
+		d = {"SecretId": req["name"]}
+		if req.get("force"):
+			d["ForceDeleteWithoutRecovery"] = True
+		elif req.get("days") is not None:
+			d["RecoveryWindowInDays"] = int(req["days"])
+		return self.state.sm.DeleteSecret(d, None)
+
+	def ctl_secrets_restore(self, req):
+		return self.state.sm.RestoreSecret({"SecretId": req["name"]}, None)

@@ -5,6 +5,7 @@ modes (sizes, timing, broken connections, junk) by deliver(), which writes to th
 connection itself.
 """
 import copy
+import json
 import random
 import socket
 import struct
@@ -35,6 +36,8 @@ def configure(req):
 
 def transform(mode, reply, params, state):
 	"""(status, body) of a rewriting mode applied to reply (XML or JSON)."""
+	if reply.protocol == "json":
+		return json_transform(mode, reply, state)
 	return hostile_transform(mode, reply, params, state)
 
 
@@ -120,6 +123,59 @@ def other_value(tag, val):
 	if tag == "Status":
 		return "Inactive" if val == "Active" else "Active"
 	return val + "-other"
+
+
+# ---------------------------------------------------------------- JSON (Secrets Manager)
+
+JSON_IMPORTANT = ("SecretString", "SecretBinary", "VersionId", "ARN", "Name", "VersionStages",
+                  "VersionIdsToStages", "Versions", "DeletionDate")
+
+
+def json_other(key, val):
+	if key == "Name":
+		return "someone-else"
+	if key == "VersionId":
+		return "00000000-0000-4000-8000-000000000000"
+	if isinstance(val, str):
+		return val + "-other"
+	return val
+
+
+def json_transform(mode, reply, state):
+	obj = copy.deepcopy(reply.obj)
+	if mode == "http200_error":
+		return 200, json.dumps({"__type": "AccessDeniedException", "Message": "User is not "
+		                        "authorized to perform this action"}).encode()
+	if mode in ("doctype_xxe", "entity_bomb"):
+		return reply.status, b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM ' \
+			b'"file:///etc/passwd">]><r>&xxe;</r>'
+	if mode == "missing_fields":
+		gone = [k for k in JSON_IMPORTANT if k in obj]
+		for k in gone:
+			del obj[k]
+		return reply.status, json.dumps(obj if gone else {}).encode()
+	if mode == "duplicated_fields":
+		parts = []
+		for k, v in obj.items():
+			parts.append("%s:%s" % (json.dumps(k), json.dumps(v)))
+			if k in JSON_IMPORTANT:
+				parts.append("%s:%s" % (json.dumps(k), json.dumps(json_other(k, v))))
+		return reply.status, ("{" + ",".join(parts) + "}").encode()
+	if mode == "newline_values":
+		for k in ("SecretString", "Name", "ARN", "VersionId"):
+			if isinstance(obj.get(k), str):
+				obj[k] += NEWLINE_PAYLOAD
+		return reply.status, json.dumps(obj).encode()
+	if mode == "other_user":
+		with state.lock:
+			others = [s for s in state.sm.secrets.values() if s["name"] != obj.get("Name")]
+		if "Name" in obj:
+			obj["Name"] = others[0]["name"] if others else "Administrator"
+		if "ARN" in obj:
+			obj["ARN"] = others[0]["arn"] if others else \
+				state.sm.arn_prefix() + "Administrator-AbCdEf"
+		return reply.status, json.dumps(obj).encode()
+	return reply.status, reply.body()
 
 
 # ---------------------------------------------------------------- transport

@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""A local AWS IAM + STS + IMDSv2 endpoint for pam_aws_iam's tests.
+"""A local AWS IAM + STS + Secrets Manager + IMDSv2 endpoint for pam_aws_iam's tests.
 
 One port serves:
   POST /            IAM (Version 2010-05-08) or STS (2011-06-15) Query API, picked by the
-                    service in the SigV4 credential scope. Every request's signature is
-                    verified with botocore's signer against the secret this server issued.
+                    service in the SigV4 credential scope; Secrets Manager's JSON API
+                    (X-Amz-Target: secretsmanager.ACTION) for --region. Every request's
+                    signature is verified with botocore's signer against the secret this
+                    server issued.
   /latest/...       IMDSv2 (token, role, temporary credentials acting as the admin).
   /_control/...     JSON control API for tests (unsigned, loopback only).
 
 Usage: iam_endpoint.py [--port N] [--host 127.0.0.1] [--account ID] [--alias NAME]
-                       [--partition aws|aws-cn|aws-us-gov] [--admin-credentials-file PATH]
-                       [--tls-self-signed] [--verbose]
+                       [--partition aws|aws-cn|aws-us-gov] [--region REGION]
+                       [--admin-credentials-file PATH] [--tls-self-signed] [--verbose]
 The first line on stdout is the base URL. SIGTERM/SIGINT stop it cleanly.
 This file is the command line only; tests/endpoint/README.md maps the modules beside it
 and documents the control API.
@@ -31,6 +33,8 @@ from aws_common import PARTITION_IAM_REGION
 from endpoint_state import State
 from model_iam import ALIAS_RE
 from server import Handler, make_server
+
+REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
 def make_tls_context(tmpdir):
@@ -60,6 +64,9 @@ def main(argv=None):
 	ap.add_argument("--account", default="123456789012")
 	ap.add_argument("--alias", default=None)
 	ap.add_argument("--partition", default="aws", choices=sorted(PARTITION_IAM_REGION))
+	ap.add_argument("--region", default=None,
+	                help="region of the regional services (Secrets Manager); default: the "
+	                "partition's IAM signing region (us-east-1 for aws)")
 	ap.add_argument("--admin-credentials-file")
 	ap.add_argument("--tls-self-signed", action="store_true")
 	ap.add_argument("--verbose", action="store_true")
@@ -73,8 +80,10 @@ def main(argv=None):
 		ap.error("--account must be 12 digits")
 	if a.alias is not None and not ALIAS_RE.match(a.alias):
 		ap.error("--alias is not a valid account alias")
+	if a.region is not None and not REGION_RE.fullmatch(a.region):
+		ap.error("--region is not a region name (like eu-west-1)")
 
-	state = State(a.account, a.partition, a.alias, PARTITION_IAM_REGION[a.partition])
+	state = State(a.account, a.partition, a.alias, a.region or PARTITION_IAM_REGION[a.partition])
 	tmpdir = None
 	info = {}
 	if a.admin_credentials_file:

@@ -11,7 +11,9 @@ import json
 import re
 import secrets
 import time
+import urllib.parse
 
+import policy_deny
 from aws_common import ADMIN_USER, AwsError, iso, now_utc, rand_id, rand_secret
 from wire_query import (MARKER_RE, USER_NAME_RE, p_list, p_max_items, p_path, p_str, p_tags,
                         p_user_name, tag_chars_ok, tag_nodes, validation)
@@ -26,7 +28,11 @@ ACTIONS = ("GetUser", "CreateUser", "DeleteUser", "ListUsers", "TagUser", "Untag
            "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
            "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
            "GetAccessKeyLastUsed", "ListAccountAliases", "CreateLoginProfile",
-           "GetLoginProfile", "DeleteLoginProfile")
+           "GetLoginProfile", "DeleteLoginProfile", "PutUserPolicy", "GetUserPolicy",
+           "DeleteUserPolicy", "ListUserPolicies")
+POLICY_NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
+POLICY_DOC_RE = re.compile(r"[\t\n\r\x20-\xff]+")
+USER_POLICY_SIZE_QUOTA = 2048   # all of a user's inline policies, non-white-space characters
 
 
 class IamModel:
@@ -41,6 +47,7 @@ class IamModel:
 		self.keys = {}       # key id -> key dict
 		self.groups = {}     # lower name -> group dict
 		self.policies = set()
+		self.policy_documents = {}   # customer managed policy ARN -> JSON text
 		self.alias = s.initial_alias
 		self.password_policy = None
 		for g in DEFAULT_GROUPS:
@@ -58,7 +65,8 @@ class IamModel:
 			users.append(d)
 		return {"alias": self.alias, "users": users, "keys": [dict(k) for k in self.keys.values()],
 		        "groups": [dict(g) for g in self.groups.values()],
-		        "policies": sorted(self.policies), "password_policy": self.password_policy}
+		        "policies": sorted(self.policies), "policy_documents": dict(self.policy_documents),
+		        "password_policy": self.password_policy}
 
 	# -- entities (also used by the control API)
 	def add_group(self, name, path="/"):
@@ -71,14 +79,15 @@ class IamModel:
 		u = {"name": name, "path": path, "id": rand_id("AIDA", 17),
 		     "arn": self.state.arn("user" + path + name), "created": iso(now_utc()),
 		     "tags": [list(t) for t in (tags or [])], "boundary": boundary, "groups": [],
-		     "policies": [], "login_profile": None}
+		     "policies": [], "login_profile": None, "inline_policies": {}}
 		self.users[name.lower()] = u
 		return u
 
 	def add_key(self, user_name, key_id=None, secret=None, status="Active", created=None):
 		k = {"id": key_id or rand_id("AKIA"), "secret": secret or rand_secret(),
 		     "user": self.users[user_name.lower()]["name"], "status": status,
-		     "created": created or iso(now_utc()), "last_used": None, "usable_after": 0.0}
+		     "created": created or iso(now_utc()), "last_used": None, "usable_after": 0.0,
+		     "listed_after": 0.0}
 		self.keys[k["id"]] = k
 		return k
 
@@ -189,6 +198,9 @@ class IamModel:
 		if u["policies"]:
 			raise AwsError("DeleteConflict", "Cannot delete entity, must detach all policies "
 			               "first.", 409)
+		if u["inline_policies"]:
+			raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.",
+			               409)
 		del self.users[u["name"].lower()]
 		return None
 
@@ -304,8 +316,9 @@ class IamModel:
 	# -- access keys
 	def ListAccessKeys(self, params, caller):
 		u = self.target_user(params, caller, max_len=128)
-		page, tail = self.paginate(self.user_keys(u["name"]), params,
-		                           "keys:" + u["name"].lower())
+		now = time.time()   # list_lag_ms: a new key is usable before ListAccessKeys shows it
+		listed = [k for k in self.user_keys(u["name"]) if k["listed_after"] <= now]
+		page, tail = self.paginate(listed, params, "keys:" + u["name"].lower())
 		return [("AccessKeyMetadata", [("member", [
 			("UserName", k["user"]), ("AccessKeyId", k["id"]), ("Status", k["status"]),
 			("CreateDate", k["created"])]) for k in page])] + tail
@@ -317,6 +330,7 @@ class IamModel:
 		k = self.add_key(u["name"])
 		delay = self.state.config.get("new_key_delay_ms") or 0
 		k["usable_after"] = time.time() + delay / 1000.0
+		k["listed_after"] = time.time() + (self.state.config.get("list_lag_ms") or 0) / 1000.0
 		return [("AccessKey", [("UserName", k["user"]), ("AccessKeyId", k["id"]),
 		                       ("Status", k["status"]), ("SecretAccessKey", k["secret"]),
 		                       ("CreateDate", k["created"])])]
@@ -415,3 +429,64 @@ class IamModel:
 			               % u["name"], 404)
 		u["login_profile"] = None
 		return None
+
+	# -- inline user policies
+	def policy_name(self, params):
+		return p_str(params, "PolicyName", "policyName", True, 1, 128, POLICY_NAME_RE,
+		             r"[\w+=,.@-]+")
+
+	def inline_policy(self, u, name):
+		for n, doc in u["inline_policies"].items():
+			if n.lower() == name.lower():
+				return n, doc
+		raise AwsError("NoSuchEntity", "The user policy with name %s cannot be found." % name,
+		               404)
+
+	def PutUserPolicy(self, params, caller):
+		name = p_user_name(params, max_len=128)
+		pname = self.policy_name(params)
+		doc = p_str(params, "PolicyDocument", "policyDocument", True, 1, 131072, POLICY_DOC_RE,
+		            r"[\u0009\u000A\u000D\u0020-\u00FF]+")
+		u = self.user(name)
+		policy_deny.parse(doc)
+		others = [d for n, d in u["inline_policies"].items() if n.lower() != pname.lower()]
+		if sum(policy_deny.size(d) for d in others + [doc]) > USER_POLICY_SIZE_QUOTA:
+			raise AwsError("LimitExceeded", "Maximum policy size of %d bytes exceeded for user %s"
+			               % (USER_POLICY_SIZE_QUOTA, u["name"]), 409)
+		for n in [n for n in u["inline_policies"] if n.lower() == pname.lower()]:
+			del u["inline_policies"][n]
+		u["inline_policies"][pname] = doc
+		return None
+
+	def GetUserPolicy(self, params, caller):
+		name = p_user_name(params, max_len=128)
+		pname = self.policy_name(params)
+		u = self.user(name)
+		n, doc = self.inline_policy(u, pname)
+		# IAM sends policy documents URL-encoded (RFC 3986); botocore decodes them.
+		return [("UserName", u["name"]), ("PolicyName", n),
+		        ("PolicyDocument", urllib.parse.quote(doc, safe="-_.~"))]
+
+	def DeleteUserPolicy(self, params, caller):
+		name = p_user_name(params, max_len=128)
+		pname = self.policy_name(params)
+		u = self.user(name)
+		n, _ = self.inline_policy(u, pname)
+		del u["inline_policies"][n]
+		return None
+
+	def ListUserPolicies(self, params, caller):
+		u = self.user(p_user_name(params, max_len=128))
+		names = sorted(u["inline_policies"], key=str.lower)
+		page, tail = self.paginate(names, params, "inline:" + u["name"].lower())
+		return [("PolicyNames", [("member", n) for n in page])] + tail
+
+	def user_policy_documents(self, name):
+		"""Every policy document that applies to the user: inline ones, then the documents of
+		the managed policies attached to it (those the control API gave one)."""
+		u = self.users.get(name.lower())
+		if u is None:
+			return []
+		docs = list(u["inline_policies"].values())
+		docs += [self.policy_documents[a] for a in u["policies"] if a in self.policy_documents]
+		return docs

@@ -1,7 +1,8 @@
 """The HTTP server: one port, dispatch by path and service, the call log, /_control.
 
-  POST /          an AWS call. Query protocol (form body, Action=...) for IAM and STS,
-                  picked by the service in the SigV4 credential scope.
+  POST /          an AWS call: JSON protocol (X-Amz-Target: secretsmanager.ACTION) for
+                  Secrets Manager; otherwise Query protocol (form body, Action=...) for
+                  IAM and STS, picked by the service in the SigV4 credential scope.
   /latest/...     IMDSv2 (imds.py).
   /_control/...   the control API (control_api.py), loopback only.
 
@@ -23,8 +24,10 @@ import faults
 import hostile
 import imds
 import model_iam
+import model_secretsmanager
 import model_sts
 import principals
+import wire_json
 import wire_query
 from aws_common import ADMIN_USER, PARTITION_IAM_REGION, AwsError, request_id
 from control_api import Control
@@ -32,6 +35,8 @@ from sigv4_verify import scope_service, verify_request
 
 MAX_BODY = 1 << 20
 QUERY_ACTIONS = {"iam": model_iam.ACTIONS, "sts": model_sts.ACTIONS}
+JSON_ACTIONS = {"secretsmanager": model_secretsmanager.ACTIONS}   # target prefix = service
+SENSITIVE_JSON = ("SecretString", "SecretBinary")
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -100,6 +105,63 @@ class QueryCall:
 		"""What a hostile reply that skipped the action answers as if it had worked."""
 		return wire_query.success_reply(self.action or "Unknown", self.ns, [
 			("UserName", self.params.get("UserName") or ADMIN_USER)], rid)
+
+
+class JsonCall:
+	"""One JSON-protocol call (Secrets Manager): its request object and how to answer it."""
+	protocol = "json"
+
+	def __init__(self, handler, body):
+		self.path = handler.path.partition("?")[0]
+		target = handler.headers.get("X-Amz-Target") or ""
+		prefix, _, action = target.partition(".")
+		self.service = prefix if prefix in JSON_ACTIONS else "secretsmanager"
+		self.known_target = prefix in JSON_ACTIONS and action in JSON_ACTIONS[prefix]
+		self.action = action or None
+		self.body_error = None
+		try:
+			self.params = json.loads(body.decode("utf-8")) if body.strip() else {}
+			if not isinstance(self.params, dict):
+				raise ValueError("not an object")
+		except ValueError:
+			self.params = {}
+			self.body_error = "Start of structure or map found where not expected."
+
+	def record_fields(self):
+		p = self.params
+		return {"user": None, "key_id": None,
+		        "secret_id": p.get("SecretId") or p.get("Name"),
+		        "params": {k: ("<redacted>" if k in SENSITIVE_JSON else v) for k, v in p.items()}}
+
+	def signature_scope(self, state):
+		return ((self.service,), lambda service, region: region == state.region,
+		        "Credential should be scoped to a valid region. ")
+
+	def check_action(self):
+		if not self.known_target:
+			raise AwsError("UnknownOperationException", "", 400)
+		if self.body_error:
+			raise AwsError("SerializationException", self.body_error, 400)
+
+	def error(self, err, rid):
+		r = wire_json.error_reply(err)
+		r.headers = {"x-amzn-RequestId": rid}
+		return r
+
+	def success(self, result, rid):
+		r = wire_json.success_reply(result)
+		r.headers = {"x-amzn-RequestId": rid}
+		return r
+
+	def stand_in(self, rid):
+		return self.success({}, rid)
+
+
+def new_call(handler, body):
+	"""The call object for this request's protocol."""
+	if handler.headers.get("X-Amz-Target") is not None:
+		return JsonCall(handler, body)
+	return QueryCall(handler, body)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -190,16 +252,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 				pass
 
 	# -- AWS calls
-	def new_call(self, body):
-		return QueryCall(self, body)
-
 	def aws(self):
 		s = self.state
 		body = self.read_body()
 		if body is None:
 			return
 		rid = request_id()
-		call = self.new_call(body)
+		call = new_call(self, body)
 		record = {"service": call.service, "action": call.action, "caller_key": None,
 		          "caller_arn": None, "status": None, "error": None, "fault": None,
 		          "hostile": None, "method": self.command, "request_id": rid}
@@ -246,6 +305,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			self.command, self.path, self.headers, body, "%s://%s" % (self.scheme, host),
 			lambda kid, token: self.find_signer(kid, token), now, services, region_ok,
 			region_error)
+		principals.check_session_service(caller, scope["service"])
 		principals.mark_used(s, caller, scope["service"], scope["region"])
 		caller["service"] = scope["service"]
 		caller["region"] = scope["region"]
@@ -256,18 +316,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			return principals.find_signer(self.state, kid, token)
 
 	def model(self, service):
-		return {"iam": self.state.iam, "sts": self.state.sts}[service]
+		return {"iam": self.state.iam, "sts": self.state.sts,
+		        "secretsmanager": self.state.sm}[service]
 
 	def run_action(self, call, caller, rid):
 		s = self.state
 		try:
 			call.check_action()
 			with s.lock:
-				principals.authorize(s, caller, call.service, call.action)
+				s.sm.purge_expired()
+				principals.authorize(s, caller, call.service, call.action,
+				                     self.resource_of(call))
 				result = getattr(self.model(call.service), call.action)(call.params, caller)
 			return call.success(result, rid), None
 		except AwsError as e:
 			return call.error(e, rid), e.code
+
+	def resource_of(self, call):
+		"""The ARN an AccessDenied message names."""
+		if call.service == "secretsmanager":
+			sid = call.params.get("SecretId") or call.params.get("Name")
+			sec = self.state.sm.find(sid) if isinstance(sid, str) else None
+			return sec["arn"] if sec else "*"
+		return "*"
 
 	def record(self, rec, status, code):
 		s = self.state
@@ -283,15 +354,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
 				del s.calls[:50000]
 
 	def finish_aws(self, record, reply, code, hostile_mode, call):
+		extra = getattr(reply, "headers", None)
 		if hostile_mode is None:
 			self.record(record, reply.status, code)
-			return self.send_bytes(reply.status, reply.body(), reply.content_type)
+			return self.send_bytes(reply.status, reply.body(), reply.content_type, extra)
 		mode = hostile_mode["mode"]
 		record["hostile"] = mode
 		self.record(record, reply.status, code)
 		if mode in hostile.REWRITING_MODES:
 			status, body = hostile.transform(mode, reply, call.params, self.state)
-			return self.send_bytes(status, body, reply.content_type)
+			return self.send_bytes(status, body, reply.content_type, extra)
 		return hostile.deliver(self, mode, reply.status, reply.body(), reply.content_type,
 		                       hostile_mode)
 
