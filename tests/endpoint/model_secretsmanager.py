@@ -259,8 +259,8 @@ class SecretsModel:
 				raise AwsError("ResourceNotFoundException", "Secrets Manager can't find the "
 				               "specified secret value for VersionId: %s" % vid)
 			if stage is not None and stage not in v["stages"]:
-				raise invalid_param("You provided a VersionStage that is not associated to the "
-				                    "provided VersionId.")
+				raise AwsError("InvalidRequestException", "You provided a VersionStage that is "
+				               "not associated to the provided VersionId.")
 		else:
 			stage = stage or "AWSCURRENT"
 			v = self.version_with(sec, stage)
