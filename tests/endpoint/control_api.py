@@ -144,7 +144,7 @@ class Control:
 		if req.get("rotate") or "role" in req or "ttl_s" in req:
 			s.imds.temp = None
 		if req.get("expire_now") and s.imds.temp:
-			s.imds.temp["expires"] = s.now() - 1
+			s.imds.temp["expires"] = s.cred_now() - 1
 		return dict(s.imds.settings)
 
 	def ctl_state(self, req):

@@ -8,8 +8,8 @@ import socket
 import time
 
 import faults
-from aws_common import (ADMIN_USER, INSTANCE_ID, NEWLINE_PAYLOAD, PARTITION_IAM_REGION, iso,
-                        now_utc, rand_id, rand_secret)
+from aws_common import (ADMIN_USER, INSTANCE_ID, NEWLINE_PAYLOAD, iso, now_utc, rand_id,
+                        rand_secret)
 from hostile import deliver as deliver_hostile
 
 
@@ -113,10 +113,10 @@ def answer(handler, path):
 		if path == "/latest/meta-data/instance-id":
 			return 200, INSTANCE_ID, "text/plain", {}
 		if path == "/latest/meta-data/placement/region":
-			return 200, PARTITION_IAM_REGION[s.partition], "text/plain", {}
+			return 200, s.region, "text/plain", {}
 		if path == "/latest/dynamic/instance-identity/document":
 			doc = {"accountId": s.account, "instanceId": INSTANCE_ID,
-			       "region": PARTITION_IAM_REGION[s.partition]}
+			       "region": s.region}
 			return 200, json.dumps(doc), "application/json", {}
 		if path == "/latest/meta-data/iam/info" and role:
 			doc = {"Code": "Success", "LastUpdated": iso(now_utc()),
@@ -136,10 +136,10 @@ def answer(handler, path):
 
 def temp_credentials(s):
 	"""The role's credentials, renewed 5 minutes before they expire."""
-	if s.imds.temp is None or s.imds.temp["expires"] - s.now() < 300:
+	if s.imds.temp is None or s.imds.temp["expires"] - s.cred_now() < 300:
 		s.imds.temp = {"id": rand_id("ASIA"), "secret": rand_secret(),
 		          "token": base64.b64encode(secrets.token_bytes(300)).decode(),
 		          "role": s.imds.settings["role"], "role_id": rand_id("AROA", 17),
-		          "expires": s.now() + s.imds.settings["ttl_s"], "updated": iso(now_utc())}
+		          "expires": s.cred_now() + s.imds.settings["ttl_s"], "updated": iso(now_utc())}
 	return s.imds.temp
 

@@ -11,6 +11,7 @@ import http.client
 import json
 import re
 import threading
+import time
 import uuid
 
 import pytest
@@ -530,6 +531,26 @@ def test_hostile_never_reply_and_http200_error(iam_endpoint):
 	iam_endpoint.hostile("http200_error", actions=["GetSecretValue"])
 	status, _, body = raw_call(iam_endpoint, "GetSecretValue", {"SecretId": "s"})
 	assert status == 200 and body["__type"] == "AccessDeniedException"
+
+
+def test_hostile_transport_modes_apply_to_json_replies(iam_endpoint):
+	sm = iam_endpoint.botocore_client("secretsmanager", read_timeout=5)
+	sm.create_secret(Name="s", SecretString="v1")
+	iam_endpoint.hostile("reset_mid_body", actions=["GetSecretValue"])
+	with pytest.raises(Exception) as e:
+		sm.get_secret_value(SecretId="s")
+	assert not isinstance(e.value, AssertionError)
+	iam_endpoint.hostile("huge", actions=["GetSecretValue"], size=200000)
+	status, headers, raw = raw_call_bytes(iam_endpoint, "GetSecretValue", {"SecretId": "s"})
+	assert len(raw) == 200000 and raw.startswith(b"{")
+	iam_endpoint.hostile("slow_drip", actions=["DescribeSecret"], interval_ms=1)
+	assert sm.describe_secret(SecretId="s")["Name"] == "s"
+	iam_endpoint.faults(latency_ms=300, count=1)
+	t0 = time.monotonic()
+	sm.describe_secret(SecretId="s")
+	assert time.monotonic() - t0 >= 0.3
+	assert [c["hostile"] for c in iam_endpoint.calls()[-4:]] == [
+		"reset_mid_body", "huge", "slow_drip", None]
 
 
 def raw_call_bytes(ep, action, obj):

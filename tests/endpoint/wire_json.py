@@ -153,9 +153,3 @@ def j_str_list(req, name, min_items=None, max_items=None, min_len=None, max_len=
 			raise validation("%s.%d.member" % (field, i), x,
 			                 "have length less than or equal to %d" % max_len)
 	return v
-
-
-def j_unknown(req, known):
-	"""AWS's JSON services ignore members the model does not have; so does this endpoint,
-	but a member of the wrong JSON type is a SerializationException (checked per field)."""
-	return [k for k in req if k not in known]
