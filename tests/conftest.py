@@ -1,7 +1,7 @@
 """Shared pytest fixtures and helpers for every test layer of pam_aws_iam.
 
 Fixtures:
-  iam_endpoint          a fresh local IAM/STS/IMDSv2 endpoint per test (own process)
+  iam_endpoint          a fresh local IAM/STS/Secrets Manager/IMDSv2 endpoint per test
   iam_endpoint_session  one endpoint for the whole session (call .reset() between uses)
   iam_endpoint_factory  start endpoints with options: factory(tls=True, alias="corp", ...)
   tmp_home              a private HOME directory (0700) for one test
@@ -119,6 +119,8 @@ class Endpoint:
 		self.cert_file = info.get("cert_file")
 		self.region = {"aws": "us-east-1", "aws-cn": "cn-north-1",
 		               "aws-us-gov": "us-gov-west-1"}[self.partition]
+		# Secrets Manager's region (--region); IAM and STS are signed for self.region.
+		self.service_region = info.get("region") or self.region
 
 	# -- control API
 	def _control(self, method, what, payload=None):
@@ -195,8 +197,11 @@ class Endpoint:
 	def create_group(self, name, path="/"):
 		return self._control("POST", "groups", {"name": name, "path": path})
 
-	def create_policy(self, name=None, arn=None):
-		return self._control("POST", "policies", {"name": name, "arn": arn})["arn"]
+	def create_policy(self, name=None, arn=None, document=None):
+		"""A customer managed policy; document (dict or JSON text) is what the endpoint
+		reads for the revoke-older-sessions deny when the policy is attached to a user."""
+		return self._control("POST", "policies", {"name": name, "arn": arn,
+		                                          "document": document})["arn"]
 
 	def set_alias(self, name):
 		return self._control("POST", "alias", {"alias": name})
@@ -206,7 +211,8 @@ class Endpoint:
 		return self._control("POST", "password_policy", policy)
 
 	def config(self, **kw):
-		"""page_size (server-side page cap), clock_skew_s, new_key_delay_ms."""
+		"""page_size (server-side page cap), clock_skew_s, new_key_delay_ms, list_lag_ms (a
+		new key is missing from ListAccessKeys for that long, but works and counts)."""
 		return self._control("POST", "config", kw)
 
 	def imds(self, **kw):
@@ -215,6 +221,56 @@ class Endpoint:
 
 	def state(self):
 		return self._control("GET", "state")
+
+	# -- Secrets Manager, as an administrator sees it
+	def secret(self, name):
+		"""The secret (name or ARN) with every version: {"name", "arn", "kms_key_id",
+		"deleted_date", "deletion_date", "versions": [{"id", "kind", "string", "binary"
+		(hex), "stages", "created"}], ...}, or None."""
+		s = self._control("POST", "secrets", {"name": name})
+		return None if s.get("secret", True) is None else s
+
+	def secrets(self):
+		return self._control("POST", "secrets", {})["secrets"]
+
+	def put_secret(self, name, value=None, binary_b64=None, token=None, stages=None,
+	               kms_key_id=None, description=None, tags=None):
+		"""Creates the secret if missing and stores value as a new version (PutSecretValue's
+		rules: token idempotency, stages; default AWSCURRENT). Returns the secret; "put"
+		holds the PutSecretValue reply."""
+		return self._control("POST", "secrets/put", {
+			"name": name, "value": value, "binary_b64": binary_b64, "token": token,
+			"stages": stages, "kms_key_id": kms_key_id, "description": description,
+			"tags": tags})
+
+	def delete_secret(self, name, days=None, force=False):
+		"""Schedules deletion in `days` (7-30, default 30), or deletes at once (force)."""
+		return self._control("POST", "secrets/delete", {"name": name, "days": days,
+		                                                 "force": force})
+
+	def restore_secret(self, name):
+		return self._control("POST", "secrets/restore", {"name": name})
+
+	# -- STS sessions, the credentials clock, inline policies
+	def sessions(self, user=None):
+		"""GetSessionToken sessions: {"id", "user", "user_id", "arn", "source_key",
+		"issued", "expires", "expired"} (epoch seconds on the credentials clock)."""
+		return self._control("POST", "sessions", {"user": user})["sessions"]
+
+	def expire_sessions(self, user=None, session_id=None):
+		"""Ends sessions now (one, a user's, or all); returns how many."""
+		return self._control("POST", "sessions/expire", {"user": user,
+		                                                  "id": session_id})["expired"]
+
+	def advance_clock(self, seconds=0, reset=False):
+		"""Moves the credentials clock on (session/IMDS expiry, secrets' dates) without
+		moving the clock signatures are checked against. Returns the offset in force."""
+		return self._control("POST", "clock", {"advance_s": seconds,
+		                                       "reset": reset})["advance_s"]
+
+	def user_policies(self, user):
+		"""A user's inline policies: {name: document text}."""
+		return self._control("POST", "user_policies", {"user": user})["policies"]
 
 	def user(self, name):
 		"""The user's state dict (with "keys"), or None."""
@@ -232,8 +288,10 @@ class Endpoint:
 		import botocore.session
 		sess = botocore.session.Session()
 		cfg.setdefault("retries", {"total_max_attempts": 1, "mode": "standard"})
+		region = cfg.pop("region_name", None) or (
+			self.service_region if service == "secretsmanager" else self.region)
 		conf = botocore.config.Config(**cfg)
-		return sess.create_client(service, region_name=self.region, endpoint_url=self.url,
+		return sess.create_client(service, region_name=region, endpoint_url=self.url,
 		                          aws_access_key_id=key_id or self.admin_key_id,
 		                          aws_secret_access_key=secret or self.admin_secret,
 		                          aws_session_token=token,
@@ -274,7 +332,7 @@ def stop_process(proc):
 
 
 def start_endpoint(workdir, tls=False, alias=None, account=None, partition=None,
-                   verbose=False):
+                   verbose=False, region=None):
 	"""Starts iam_endpoint.py writing its admin credentials into workdir; returns Endpoint.
 	The caller must .stop() it (the fixtures do)."""
 	os.makedirs(workdir, exist_ok=True)
@@ -289,6 +347,8 @@ def start_endpoint(workdir, tls=False, alias=None, account=None, partition=None,
 		cmd += ["--account", account]
 	if partition:
 		cmd += ["--partition", partition]
+	if region:
+		cmd += ["--region", region]
 	if verbose:
 		cmd.append("--verbose")
 	env = clean_env(PYTHONDONTWRITEBYTECODE="1")
