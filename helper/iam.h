@@ -8,14 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "awsclient.h"
+#include "iam_tag.h"
 
-#define IAM_MAX_TAGS 50
 #define IAM_MAX_KEYS 16 /* IAM allows 2 per user; anything more in a reply is refused */
-
-struct iam_tag {
-	char key[129];   /* 1-128 of [\p{L}\p{Z}\p{N}_.:/=+\-@] */
-	char value[257]; /* 0-256 */
-};
 
 struct iam_user {
 	char name[65];

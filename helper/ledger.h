@@ -1,12 +1,22 @@
-/* ledger.h — what the tool records on the IAM users it manages, as tags:
- *   pam-aws-iam:managed = true                 ownership: set at CreateUser (or adoption)
- *   pam-aws-iam:key:<KEYID> = <host> <created>   one per key the tool created: the short host
- *                                                name holding it and its ISO 8601 UTC time
- *   pam-aws-iam:pending:<host> = <time>          set just before this host calls CreateAccessKey,
- *                                                so a key whose reply was lost (never tagged,
- *                                                never on disk) can later be told as this
- *                                                host's and deleted
- * IAM is the one state hosts share; the ledger lets each host tell its keys from others'. */
+/* ledger.h — what the tool records on the IAM users it manages, as tags, and the one reader
+ * of those tags. IAM is the one state hosts share; the ledger is how each host proves which
+ * keys it made (design.md "Authorship").
+ *   pam-aws-iam:managed = <login>            ownership: set at CreateUser (or adoption); names
+ *                                            the login the user belongs to (ledger_owner_value;
+ *                                            "true" before 0.2, accepted and rewritten)
+ *   pam-aws-iam:key:<KEYID> = <hostid> <time> <host>[ orphan]
+ *                                            one per key the tool made: the host's identity
+ *                                            (hostid.h), the ISO 8601 UTC time and the short
+ *                                            host name for people; "orphan" for a key this
+ *                                            host made whose secret never reached a home (its
+ *                                            CreateAccessKey reply was lost), deactivated
+ *                                            ("<host> <time>" before 0.2: a legacy entry)
+ *   pam-aws-iam:pending:<hostid> = <time>[ <KEYID>]
+ *                                            the host's mark, set just before it calls
+ *                                            CreateAccessKey; open until the key it announced
+ *                                            is recorded, when the same TagUser closes it by
+ *                                            naming the key. An open mark is the only proof a
+ *                                            key with no entry can be this host's. */
 #ifndef PAI_LEDGER_H
 #define PAI_LEDGER_H
 
@@ -14,52 +24,77 @@
 #include <stddef.h>
 #include <time.h>
 #include "err.h"
-#include "iam.h"
+#include "hostid.h"
+#include "iam_tag.h"
 
 #define LEDGER_OWNER_KEY      "pam-aws-iam:managed"
-#define LEDGER_OWNER_VALUE    "true"
+#define LEDGER_OWNER_LEGACY   "true"
 #define LEDGER_KEY_PREFIX     "pam-aws-iam:key:"
-#define LEDGER_HOST_MAX       64
 #define LEDGER_PENDING_PREFIX "pam-aws-iam:pending:"
-/* A key created within this many seconds of a pending mark (either side: host and AWS
- * clocks differ) is the mark's; pending marks older than a day are pruned. */
+#define LEDGER_ORPHAN_WORD    "orphan"
+/* A key created within this many seconds of a mark (either side: host and AWS clocks
+ * differ; after it, the run's deadline too) is the mark's; marks older than a day are
+ * pruned. */
 #define LEDGER_PENDING_SLACK   120
 #define LEDGER_PENDING_MAX_AGE 86400
+/* Tags the tool may hold on one user at a time: ownership, two key entries, two marks.
+ * The config's own tags must leave room for them (config.h PAI_CONF_MAX_TAGS). */
+#define LEDGER_RESERVED_TAGS 5
 
 struct ledger_entry {
 	char tag_key[129];
-	char key_id[129];
-	char host[LEDGER_HOST_MAX];
+	char key_id[IAM_KEY_ID_MAX];
+	char host_id[HOSTID_LEN + 1];    /* "" in a legacy entry */
+	char host_name[HOSTID_NAME_MAX]; /* for people (and legacy entries) */
 	time_t created;
+	bool orphan;
+};
+
+struct ledger_mark {
+	char tag_key[129];
+	char host[HOSTID_NAME_MAX]; /* a host ID, or a legacy short name */
+	time_t at;
+	char closed_by[IAM_KEY_ID_MAX]; /* the key that answered it; "" = open */
+	bool valid;                     /* false: malformed, prune it */
+};
+
+enum ledger_owner {
+	LEDGER_OWNER_NONE,       /* no ownership tag: not the tool's */
+	LEDGER_OWNER_THIS,       /* names this login */
+	LEDGER_OWNER_LEGACY_TAG, /* "true": the tool's, for whichever login has its exact name */
+	LEDGER_OWNER_OTHER,      /* names another login */
 };
 
 struct ledger {
 	struct ledger_entry e[IAM_MAX_TAGS];
 	size_t n;
+	struct ledger_mark m[IAM_MAX_TAGS];
+	size_t n_marks;
+	char owner[257]; /* the ownership tag's value; "" = none */
+	bool has_owner;
 };
 
-/* True when the tags carry the ownership tag with its value. */
-bool ledger_is_managed(const struct iam_tag *tags, size_t n);
-/* The ledger entries among tags; malformed entries (bad key ID, host or time) are skipped,
- * never trusted. */
-void ledger_from_tags(const struct iam_tag *tags, size_t n, struct ledger *out);
+/* Reads the ledger from a user's tags: entries, marks and ownership. Malformed entries are
+ * skipped, never trusted; malformed marks are kept with valid = false (to be pruned). */
+void ledger_read(const struct iam_tag *tags, size_t n, struct ledger *out);
 /* The entry for key_id, or NULL. */
 const struct ledger_entry *ledger_find(const struct ledger *l, const char *key_id);
-/* The ledger tag for a new key; PAI_ERR_INVALID for a key ID or host that does not fit
- * IAM's tag patterns. */
-pai_err ledger_make_tag(const char *key_id, const char *host, time_t created, struct iam_tag *out);
-/* The pending-creation mark of host at time t. */
-pai_err ledger_make_pending_tag(const char *host, time_t t, struct iam_tag *out);
-/* Time of host's pending mark among tags; false when there is none (or it is malformed). */
-bool ledger_pending_time(const struct iam_tag *tags, size_t n, const char *host, time_t *out);
-/* True when tag is a pending mark older than LEDGER_PENDING_MAX_AGE at now (or malformed). */
-bool ledger_pending_expired(const struct iam_tag *tag, time_t now);
-/* The ownership tag. */
-void ledger_owner_tag(struct iam_tag *out);
-/* True for a host name the ledger accepts: [A-Za-z0-9_-]{1,63}. */
-bool ledger_valid_host(const char *host);
-/* This machine's short host name (uname nodename up to the first dot), validated. */
-pai_err ledger_short_hostname(char out[LEDGER_HOST_MAX]);
+/* The mark of host (an ID), or NULL. */
+const struct ledger_mark *ledger_mark_of(const struct ledger *l, const char *host);
+/* Whose user it is, for login. */
+enum ledger_owner ledger_owner_of(const struct ledger *l, const char *login);
+
+/* The ownership tag naming login (ledger_owner_value); PAI_ERR_INVALID when it cannot fit. */
+pai_err ledger_owner_tag(const char *login, struct iam_tag *out);
+/* login as a tag value: [A-Za-z0-9_.=+@-] as they are, any other byte as ":XX" (hex). */
+pai_err ledger_owner_value(const char *login, char out[257]);
+/* The entry tag for a key this host made (orphan: deactivated, secret never delivered). */
+pai_err ledger_make_tag(const char *key_id, const struct hostid *h, time_t created, bool orphan,
+                        struct iam_tag *out);
+/* host's mark at time t; closed_by NULL = open, else the key that answered it. */
+pai_err ledger_make_mark(const struct hostid *h, time_t t, const char *closed_by,
+                         struct iam_tag *out);
+
 /* "YYYY-MM-DDTHH:MM:SSZ" <-> time_t (UTC); parse accepts IAM's optional fraction. */
 void ledger_format_time(time_t t, char out[32]);
 pai_err ledger_parse_time(const char *s, time_t *out);
