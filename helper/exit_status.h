@@ -14,5 +14,7 @@
 /* key in place and working, but a later step failed (a group, a policy, the ledger tag, the
  * replaced key's deletion, the state file): the message says which */
 #define PAI_EXIT_WARNING 8
+/* asked too often: a person's calls to AWS are rate-limited ([keys] request_burst) */
+#define PAI_EXIT_BUSY 9
 
 #endif

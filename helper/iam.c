@@ -386,7 +386,9 @@ pai_err iam_list_account_aliases(struct aws_client *c, char alias[64], struct aw
 pai_err iam_create_login_profile(struct aws_client *c, const char *user, const char *password,
                                  bool reset_required, struct aws_result *res)
 {
-	struct aws_query q = {.action = "CreateLoginProfile"};
+	/* once: a retry after the request left would meet EntityAlreadyExists for a profile
+	 * holding this very password */
+	struct aws_query q = {.action = "CreateLoginProfile", .once = true};
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !valid_password(password))

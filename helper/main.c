@@ -31,12 +31,14 @@ static const char help_text[] =
     "\n"
     "Test and debug options, refused when installed setuid:\n"
     "  --home DIR      use DIR as the home directory instead of the password database's\n"
-    "  --host NAME     use NAME as this machine's short host name\n"
+    "  --host NAME     use NAME as this machine's short host name (and, without\n"
+    "                  --machine-id, a machine ID made from NAME)\n"
+    "  --machine-id ID use ID (32 hex digits) as this machine's ID, with --host\n"
     "\n"
     "Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
-    "6 local file, 7 refused, 8 key in place but a later step failed.\n";
+    "6 local file, 7 refused, 8 key in place but a later step failed, 9 asked too often.\n";
 
-enum { OPT_HOME = 256, OPT_HOST, OPT_VERSION, OPT_HELP, OPT_CHECK };
+enum { OPT_HOME = 256, OPT_HOST, OPT_MACHINE_ID, OPT_VERSION, OPT_HELP, OPT_CHECK };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -51,6 +53,7 @@ static const struct option longopts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"home", required_argument, NULL, OPT_HOME},
     {"host", required_argument, NULL, OPT_HOST},
+    {"machine-id", required_argument, NULL, OPT_MACHINE_ID},
     {NULL, 0, NULL, 0},
 };
 
@@ -97,6 +100,7 @@ int main(int argc, char **argv)
 		case 'u': bad = set_once(&o.user, optarg); break;
 		case OPT_HOME: bad = set_once(&o.home, optarg) || o.home[0] != '/'; break;
 		case OPT_HOST: bad = set_once(&o.host, optarg); break;
+		case OPT_MACHINE_ID: bad = set_once(&o.machine_id, optarg); break;
 		case 's': bad = set_action(&o, PROV_STATUS); break;
 		case 'r': bad = set_action(&o, PROV_ROTATE); break;
 		case 'R': bad = set_action(&o, PROV_REVOKE); break;

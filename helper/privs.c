@@ -11,7 +11,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
+#include "exit_status.h"
 
 /* fds 0-2 always exist (a closed stdout must not become the credentials file); nothing
  * else inherited stays open. */
@@ -64,7 +66,9 @@ pai_err privs_harden(struct privs_account *caller)
 	}
 	if (clearenv() != 0 || setenv("PATH", "/usr/bin:/bin", 1) != 0)
 		return PAI_ERR_INVALID;
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+	/* a caller's RLIMIT_FSIZE must not kill the helper at a write of its choosing: the
+	 * write fails (EFBIG) and the run reports it like a full disk */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
 		return PAI_ERR_INVALID;
 	return PAI_OK;
 }
@@ -118,46 +122,29 @@ pai_err privs_become_person(struct privs *p)
 	return PAI_OK;
 }
 
-pai_err privs_become_helper(struct privs *p)
+/* A failed switch back leaves the process as the person, with the helper's work half done:
+ * it cannot go on (OpenSSH's restore_uid treats this as fatal too). */
+static void restore_failed(void)
 {
-	if (!p->as_person)
-		return PAI_OK;
-	if (p->ruid == 0 && geteuid() != 0) {
-		if (setresuid(-1, 0, -1) != 0)
-			return PAI_ERR_REFUSED;
-	}
-	if (geteuid() == 0 && setgroups((size_t)p->n_groups, p->groups) != 0)
-		return PAI_ERR_REFUSED;
-	if (setresgid(-1, p->egid, -1) != 0)
-		return PAI_ERR_REFUSED;
-	if (setresuid(-1, p->euid, -1) != 0)
-		return PAI_ERR_REFUSED;
-	if (!ids_are(p->euid, p->egid))
-		return PAI_ERR_REFUSED;
-	p->as_person = false;
-	return PAI_OK;
+	static const char msg[] = "aws-iam-provision: cannot switch back to the helper's ids\n";
+
+	syslog(LOG_ERR, "cannot switch back to the helper's ids; stopping");
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(PAI_EXIT_INTERNAL);
 }
 
-pai_err privs_drop_for_good(struct privs *p)
+void privs_become_helper(struct privs *p)
 {
-	uid_t r, e, s;
-	gid_t rg, eg, sg;
-
+	if (!p->as_person)
+		return;
 	if (p->ruid == 0 && geteuid() != 0 && setresuid(-1, 0, -1) != 0)
-		return PAI_ERR_REFUSED;
-	if (setresgid(p->rgid, p->rgid, p->rgid) != 0)
-		return PAI_ERR_REFUSED;
-	if (setresuid(p->ruid, p->ruid, p->ruid) != 0)
-		return PAI_ERR_REFUSED;
-	if (getresuid(&r, &e, &s) != 0 || r != p->ruid || e != p->ruid || s != p->ruid)
-		return PAI_ERR_REFUSED;
-	if (getresgid(&rg, &eg, &sg) != 0 || rg != p->rgid || eg != p->rgid || sg != p->rgid)
-		return PAI_ERR_REFUSED;
-	p->euid = p->ruid;
-	p->egid = p->rgid;
-	p->privileged = false;
+		restore_failed();
+	if (geteuid() == 0 && setgroups((size_t)p->n_groups, p->groups) != 0)
+		restore_failed();
+	if (setresgid(-1, p->egid, -1) != 0 || setresuid(-1, p->euid, -1) != 0 ||
+	    !ids_are(p->euid, p->egid))
+		restore_failed();
 	p->as_person = false;
-	return PAI_OK;
 }
 
 void privs_block_signals(sigset_t *saved)

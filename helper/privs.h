@@ -37,8 +37,8 @@ struct privs_account {
 
 /* First thing in main: no core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0), umask 077, the
  * caller's password entry into *caller, an empty environment with only
- * PATH=/usr/bin:/bin, SIGPIPE ignored, fds > 2 closed, and fds 0-2 opened on /dev/null if
- * closed. Returns PAI_ERR_INVALID if any step fails. */
+ * PATH=/usr/bin:/bin, SIGPIPE and SIGXFSZ ignored, fds > 2 closed, and fds 0-2 opened on /dev/null
+ * if closed. Returns PAI_ERR_INVALID if any step fails. */
 pai_err privs_harden(struct privs_account *caller);
 /* Records the ids at start. */
 pai_err privs_init(struct privs *p);
@@ -48,11 +48,10 @@ void privs_set_person(struct privs *p, const char *name, uid_t uid, gid_t gid);
  * A root caller (ruid 0) also takes the person's supplementary groups (initgroups needs
  * euid 0, so only root callers can; others keep their own groups, which are the person's). */
 pai_err privs_become_person(struct privs *p);
-/* Effective ids -> the helper's (back from privs_become_person); checked. */
-pai_err privs_become_helper(struct privs *p);
-/* Drops to the caller for good: setresgid(rgid x3), setresuid(ruid x3); checked. Used
- * before reading a caller-chosen file. */
-pai_err privs_drop_for_good(struct privs *p);
+/* Effective ids -> the helper's (back from privs_become_person); checked, and a failure
+ * ends the process (PAI_EXIT_INTERNAL, one line on stderr and syslog): going on would be
+ * going on as the person, with the helper's work half done. */
+void privs_become_helper(struct privs *p);
 
 /* Blocks the signals a caller can send to interrupt a login (INT, TERM, HUP, QUIT, TSTP)
  * around a critical section; restores the previous mask after. */

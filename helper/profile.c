@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "credfile.h"
 #include "safefile.h"
+#include "validate.h"
 
 #define CREDENTIALS_FILE "credentials"
 #define CONFIG_FILE      "config"
@@ -32,14 +33,11 @@ static pai_err enter(const struct home_files *h, struct safedir *home, struct sa
 }
 
 static pai_err leave(const struct home_files *h, struct safedir *home, struct safedir *aws,
-                     pai_err e, char *err, size_t errlen)
+                     pai_err e)
 {
 	safedir_close(aws);
 	safedir_close(home);
-	if (privs_become_helper(h->pv)) {
-		snprintf(err, errlen, "cannot switch back to the helper's ids");
-		return PAI_ERR_REFUSED;
-	}
+	privs_become_helper(h->pv);
 	return e;
 }
 
@@ -84,14 +82,15 @@ static pai_err save(const struct safedir *aws, const char *name, const struct cr
 	return e;
 }
 
-pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, char *err,
-                            size_t errlen)
+pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, bool *not_a_key,
+                            char *err, size_t errlen)
 {
 	struct safedir home, aws;
 	struct credfile *cf = NULL;
 	pai_err e;
 
 	out[0] = '\0';
+	*not_a_key = false;
 	e = enter(h, &home, &aws, false, err, errlen);
 	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0) {
 		e = PAI_OK; /* no ~/.aws yet */
@@ -105,11 +104,17 @@ pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen
 	e = credfile_get(cf, h->profile, "aws_access_key_id", out, outlen);
 	if (e == PAI_ERR_NOT_FOUND)
 		e = PAI_OK;
+	if (e == PAI_ERR_TOOBIG || (!e && out[0] && !valid_access_key_id(out))) {
+		/* the person's own bytes: never repeated in a message or a log */
+		*not_a_key = true;
+		e = PAI_OK;
+		out[0] = '\0';
+	}
 	if (e)
 		out[0] = '\0';
 out:
 	credfile_free(cf);
-	return leave(h, &home, &aws, e, err, errlen);
+	return leave(h, &home, &aws, e);
 }
 
 static void set_region(const struct safedir *aws, const char *profile, const char *region,
@@ -158,7 +163,7 @@ pai_err profile_write_key(const struct home_files *h, const char *id, const char
 		set_region(&aws, h->profile, region, err, errlen);
 out:
 	credfile_free(cf);
-	return leave(h, &home, &aws, e, err, errlen);
+	return leave(h, &home, &aws, e);
 }
 
 pai_err profile_remove_key(const struct home_files *h, const char *expect_id, char *err,
@@ -192,7 +197,7 @@ pai_err profile_remove_key(const struct home_files *h, const char *expect_id, ch
 		e = save(&aws, CREDENTIALS_FILE, cf, err, errlen);
 out:
 	credfile_free(cf);
-	return leave(h, &home, &aws, e, err, errlen);
+	return leave(h, &home, &aws, e);
 }
 
 pai_err profile_write_password(const struct home_files *h, const char *password, char *err,
@@ -212,7 +217,7 @@ pai_err profile_write_password(const struct home_files *h, const char *password,
 		                        err, errlen);
 out:
 	buf_free(&b);
-	return leave(h, &home, &aws, e, err, errlen);
+	return leave(h, &home, &aws, e);
 }
 
 void profile_remove_password(const struct home_files *h)
@@ -222,5 +227,5 @@ void profile_remove_password(const struct home_files *h)
 
 	if (!enter(h, &home, &aws, false, err, sizeof(err)))
 		unlinkat(aws.fd, PROFILE_INITIAL_PASSWORD_FILE, 0);
-	leave(h, &home, &aws, PAI_OK, err, sizeof(err));
+	leave(h, &home, &aws, PAI_OK);
 }

@@ -5,6 +5,7 @@
 #ifndef PAI_PROFILE_H
 #define PAI_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "err.h"
 #include "privs.h"
@@ -18,10 +19,11 @@ struct home_files {
 };
 
 /* The aws_access_key_id of the managed profile into out ("" when ~/.aws, the file, the
- * profile or the key is absent). PAI_ERR_FILE / PAI_ERR_REFUSED for an unsafe home or file,
- * PAI_ERR_INVALID for a file botocore would refuse. */
-pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, char *err,
-                            size_t errlen);
+ * profile or the key is absent). A value that is no access key ID (validate.h) is not
+ * returned: out is "" and *not_a_key is set. PAI_ERR_FILE / PAI_ERR_REFUSED for an unsafe
+ * home or file, PAI_ERR_INVALID for a file botocore would refuse. */
+pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, bool *not_a_key,
+                            char *err, size_t errlen);
 /* Writes id and secret into the managed profile (removing a stale aws_session_token),
  * keeping every other byte; creates ~/.aws (0700) and the file (0600) when missing. When
  * region is non-empty and ~/.aws/config's profile has no region, sets it there too (a

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "exit_status.h"
-#include "ledger.h"
+#include "hostid.h"
 #include "netlib.h"
 #include "privs.h"
 #include "profile.h"
@@ -61,12 +61,14 @@ static int load_config(struct run *r)
 	const char *path = o->config ? o->config : PAI_CONFIG_PATH;
 	char err[512] = "";
 
-	if (r->pv.privileged && r->pv.ruid != 0 && (o->config || o->home || o->host))
-		return prov_fail(PAI_EXIT_REFUSED, "--config, --home and --host are for root or an "
-		                                   "unprivileged build only");
-	if (r->pv.privileged && (o->home || o->host))
+	if (r->pv.privileged && r->pv.ruid != 0 &&
+	    (o->config || o->home || o->host || o->machine_id))
 		return prov_fail(PAI_EXIT_REFUSED,
-		                 "--home and --host are refused while privileged");
+		                 "--config, --home, --host and --machine-id are for "
+		                 "root or an unprivileged build only");
+	if (r->pv.privileged && (o->home || o->host || o->machine_id))
+		return prov_fail(PAI_EXIT_REFUSED,
+		                 "--home, --host and --machine-id are refused while privileged");
 	if (r->pv.privileged && config_check_file_safe(-1, path, err, sizeof(err)))
 		return prov_fail(PAI_EXIT_CONFIG, "%s", err);
 	if (config_load_file(path, &r->cfg, err, sizeof(err)))
@@ -95,24 +97,56 @@ static int check_scope(struct run *r)
 
 static int name_things(struct run *r)
 {
-	struct template_vars v = {r->login, r->host};
+	struct template_vars v = {r->login, NULL};
 	char err[256] = "";
 
 	if (r->o->host) {
-		if (!ledger_valid_host(r->o->host))
+		char mid[HOSTID_LEN + 1];
+
+		/* a stand-in machine (tests): without --machine-id, one per name */
+		if (!hostid_valid_name(r->o->host))
 			return prov_fail(PAI_EXIT_USAGE, "--host: not a short host name");
-		snprintf(r->host, sizeof(r->host), "%s", r->o->host);
-	} else if (ledger_short_hostname(r->host)) {
-		return prov_fail(PAI_EXIT_INTERNAL,
-		                 "this machine's host name is not usable in a tag");
+		if (r->o->machine_id)
+			snprintf(mid, sizeof(mid), "%s", r->o->machine_id);
+		else
+			hostid_name_machine_id(r->o->host, mid);
+		if (hostid_make(&r->host, mid, r->o->host))
+			return prov_fail(PAI_EXIT_USAGE, "--machine-id: not 32 hex digits");
+	} else if (r->o->machine_id) {
+		return prov_fail(PAI_EXIT_USAGE, "--machine-id needs --host");
+	} else {
+		char mid[HOSTID_LEN + 1] = "00000000000000000000000000000000";
+
+		/* the name now (templates use it); the ID once the state dir is open */
+		if (hostid_make(&r->host, mid, NULL))
+			return prov_fail(PAI_EXIT_INTERNAL,
+			                 "this machine's host name is not usable in a tag");
+		r->host.id[0] = '\0';
 	}
-	v.host = r->host;
+	v.host = r->host.name;
 	if (template_user_name(r->cfg.name_template, &v, r->iam_name, sizeof(r->iam_name), err,
 	                       sizeof(err)))
 		return prov_fail(PAI_EXIT_REFUSED, "no IAM user name for %s: %s", r->login, err);
 	if (!state_valid_login(r->login))
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "login name %s is not usable as a state file name", r->login);
+	return PAI_EXIT_OK;
+}
+
+/* This machine's ID: /etc/machine-id (hostid.h), else one kept in the state dir. */
+static int identify_host(struct run *r)
+{
+	char mid[HOSTID_LEN + 1];
+
+	if (r->host.id[0])
+		return PAI_EXIT_OK;
+	if (hostid_read_machine_id(mid) != PAI_OK && state_machine_id(r->sdir, mid) != PAI_OK)
+		return prov_fail(
+		    PAI_EXIT_FILE,
+		    "no machine ID: neither /etc/machine-id nor %s/machine-id is usable",
+		    r->cfg.state_dir);
+	if (hostid_derive(mid, r->host.id))
+		return prov_fail(PAI_EXIT_INTERNAL, "cannot derive this machine's ID");
 	return PAI_EXIT_OK;
 }
 
@@ -124,19 +158,27 @@ static int read_local(struct run *r)
 	pai_err e;
 
 	r->have_state = state_read(r->sdir, r->login, &r->st) == PAI_OK;
-	e = profile_read_key_id(&r->hf, r->profile_key, sizeof(r->profile_key), err, sizeof(err));
+	e = profile_read_key_id(&r->hf, r->profile_key, sizeof(r->profile_key),
+	                        &r->profile_not_a_key, err, sizeof(err));
 	if (e)
 		return prov_fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
 	return PAI_EXIT_OK;
 }
 
-static bool fast_path_ok(const struct run *r)
+/* This host wrote the profile's key, it is young enough and set up; verified is whether it
+ * was also verified within verify_interval (the fast path). */
+static bool key_in_place(const struct run *r, bool verified)
 {
 	return prov_state_is_ours(r) && !r->st.setup_pending && r->profile_key[0] &&
 	       !strcmp(r->profile_key, r->st.key_id) && r->now >= r->st.key_created &&
 	       r->now - r->st.key_created < (time_t)r->cfg.max_age_days * DAY &&
-	       r->now >= r->st.verified_at &&
-	       r->now - r->st.verified_at < (time_t)r->cfg.verify_interval;
+	       (!verified || (r->now >= r->st.verified_at &&
+	                      r->now - r->st.verified_at < (time_t)r->cfg.verify_interval));
+}
+
+static bool fast_path_ok(const struct run *r)
+{
+	return key_in_place(r, true);
 }
 
 static int fast_path(const struct run *r)
@@ -189,17 +231,44 @@ static int prepare(struct run *r)
 		                 "state directory %s: missing, or not a 0700 directory "
 		                 "of the helper's account",
 		                 r->cfg.state_dir);
+	rc = identify_host(r);
+	if (rc)
+		return rc;
 	r->hf.pv = &r->pv;
 	r->hf.home = r->home;
 	r->hf.profile = r->cfg.keys_profile;
 	return read_local(r);
 }
 
+/* A person (not root) may make AWS calls request_burst times at once, then one per
+ * request_interval: IAM throttles per account, so one person's loop of --rotate would
+ * otherwise fail everyone's logins. A login over the limit whose key is in place keeps it
+ * unverified until the next login. */
+static int take_request(struct run *r)
+{
+	static const char *const what[] = {"a login", "--status", "--rotate", "--revoke", ""};
+	long long wait_s = 0;
+
+	if (r->pv.ruid == 0 ||
+	    state_take_request(r->sdir, r->login, time(NULL), r->cfg.request_burst,
+	                       r->cfg.request_interval, &wait_s) != PAI_ERR_LIMIT)
+		return PAI_EXIT_OK;
+	prov_audit(r, "rate-limited", NULL);
+	if (r->o->action == PROV_LOGIN && key_in_place(r, false))
+		return fast_path(r) == PAI_EXIT_OK ? -1 : PAI_EXIT_INTERNAL;
+	return prov_fail(PAI_EXIT_BUSY,
+	                 "%s needs AWS, and %s has asked too often (%u at once, then one every "
+	                 "%u s): try again in %lld s",
+	                 what[r->o->action], r->login, r->cfg.request_burst,
+	                 r->cfg.request_interval, wait_s);
+}
+
 static int run_locked(struct run *r)
 {
+	int rc;
+
 	if (r->o->action != PROV_STATUS) {
 		pai_err e = state_lock(r->sdir, r->login, prov_deadline_ms(r), &r->lock);
-		int rc;
 
 		if (e)
 			return prov_fail(e == PAI_ERR_TIMEOUT ? PAI_EXIT_AWS : PAI_EXIT_FILE,
@@ -212,6 +281,9 @@ static int run_locked(struct run *r)
 		if (r->o->action == PROV_LOGIN && fast_path_ok(r))
 			return fast_path(r);
 	}
+	rc = take_request(r);
+	if (rc)
+		return rc == -1 ? PAI_EXIT_OK : rc;
 	return call_network(r);
 }
 

@@ -17,10 +17,11 @@ enum prov_action {
 
 struct prov_opts {
 	enum prov_action action;
-	const char *config; /* --config; NULL = PAI_CONFIG_PATH */
-	const char *user;   /* --user; NULL = the real uid's account */
-	const char *home;   /* --home (tests, unprivileged only); NULL = from passwd */
-	const char *host;   /* --host (tests, unprivileged only); NULL = uname */
+	const char *config;     /* --config; NULL = PAI_CONFIG_PATH */
+	const char *user;       /* --user; NULL = the real uid's account */
+	const char *home;       /* --home (tests, unprivileged only); NULL = from passwd */
+	const char *host;       /* --host (tests, unprivileged only); NULL = uname */
+	const char *machine_id; /* --machine-id (tests, with --host); NULL = derived from host */
 	bool dry_run;
 	bool quiet;
 	const struct privs_account *caller; /* from privs_harden; NULL = look the real uid up */

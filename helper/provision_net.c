@@ -2,10 +2,13 @@
  * (with libcurl, OpenSSL, libxml2 and json-c) and entered through provision_net_run after
  * provision.c has found the person, read the config, checked the scope and taken the lock.
  *
- * Order of the work that changes things (signals blocked throughout, so a caller's ^C cannot
- * leave it half done; kill -9 is covered by atomic writes and the ledger):
- *   CreateAccessKey -> TagUser (ledger) -> write ~/.aws/credentials -> write state
- *   -> DeleteAccessKey (the replaced key) -> UntagUser (its ledger tag, stale tags).
+ * What to do with the person's keys is keyplan.h's decision; this file reads what it needs
+ * (GetUser, ListAccessKeys), asks it, and carries the plan out. Order of the work that
+ * changes things (signals blocked throughout, so a caller's ^C cannot leave it half done;
+ * kill -9 is covered by atomic writes, the ledger and the marks):
+ *   [deactivate orphans, delete strays, set this host's mark] -> CreateAccessKey
+ *   -> TagUser (ledger entry; the mark closed by naming the key) -> write ~/.aws/credentials
+ *   -> write state -> DeleteAccessKey (the replaced key) -> UntagUser (its entry, stale tags).
  * A failed call never deletes anything that was working. */
 #include "provision_run.h"
 
@@ -19,10 +22,10 @@
 #include "buf.h"
 #include "exit_status.h"
 #include "iam.h"
+#include "keyplan.h"
 #include "template.h"
 
 #define PASSWORD_LEN 24
-#define MAX_UNTAG    (IAM_MAX_TAGS + 1)
 
 /* ---- AWS errors ---- */
 
@@ -37,30 +40,6 @@ static int aws_fail(const char *call, pai_err e, const struct aws_error *ae)
 static int sync_fail(const struct run *r, const char *call, pai_err e)
 {
 	return aws_fail(call, e, aws_client_last_error(r->c));
-}
-
-/* The key this host holds for this login: the state's, else (state lost after the file
- * was written) the profile's when the ledger says this host made it. "" when none. */
-static const char *our_key(const struct run *r)
-{
-	if (r->have_state && !strcmp(r->st.host, r->host) && !strcmp(r->st.iam_user, r->iam_name))
-		return r->st.key_id;
-	if (r->profile_key[0]) {
-		const struct ledger_entry *le = ledger_find(&r->ledger, r->profile_key);
-		if (le && !strcmp(le->host, r->host))
-			return le->key_id;
-	}
-	return "";
-}
-
-static int conflict(struct run *r)
-{
-	prov_say(r,
-	         "~/.aws/credentials profile '%s' holds key %s that " PROG " did not write: "
-	         "left unchanged",
-	         r->cfg.keys_profile, r->profile_key);
-	prov_audit(r, "conflict-left-alone", r->profile_key);
-	return PAI_EXIT_OK;
 }
 
 /* ---- AWS client and the account's sign-in URL ---- */
@@ -147,7 +126,7 @@ static void record(struct run *r, const char *key_id, time_t created)
 	snprintf(st.iam_user, sizeof(st.iam_user), "%s", r->iam_name);
 	snprintf(st.arn, sizeof(st.arn), "%s", r->u.arn);
 	snprintf(st.account, sizeof(st.account), "%s", r->account);
-	snprintf(st.host, sizeof(st.host), "%s", r->host);
+	snprintf(st.host, sizeof(st.host), "%s", r->host.id);
 	snprintf(st.profile, sizeof(st.profile), "%s", r->cfg.keys_profile);
 	snprintf(st.key_id, sizeof(st.key_id), "%s", key_id);
 	st.key_created = created;
@@ -168,7 +147,7 @@ static int login_status(const struct run *r, int rc)
 	return r->status && r->key_in_place ? PAI_EXIT_WARNING : r->status;
 }
 
-/* ---- keys ---- */
+/* ---- keys: what IAM says, and the plan ---- */
 
 static const struct iam_key_meta *find_key(const struct run *r, const char *id)
 {
@@ -192,25 +171,195 @@ static time_t key_created(const struct run *r, const struct iam_key_meta *k)
 	return le ? le->created : r->now;
 }
 
-/* The keys as a person reads them: "AKIA... (host bastion1, 2026-01-02)". */
-static void describe_keys(const struct run *r, char *out, size_t len)
+/* Asks keyplan.h what to do, from what this run has read. */
+static void make_plan(const struct run *r, enum keyplan_action a, struct keyplan *p)
 {
-	struct buf b;
+	struct keyplan_key keys[KEYPLAN_MAX_KEYS] = {{{0}, false, 0}};
+	struct keyplan_in in = {0};
 	size_t i;
 
-	buf_init(&b, len - 1);
-	for (i = 0; i < r->keys.n; i++) {
-		const struct ledger_entry *le = ledger_find(&r->ledger, r->keys.keys[i].id);
-
-		if (le)
-			buf_appendf(&b, "%s%s on host %s", i ? ", " : "", r->keys.keys[i].id,
-			            le->host);
-		else
-			buf_appendf(&b, "%s%s not made by " PROG, i ? ", " : "",
-			            r->keys.keys[i].id);
+	for (i = 0; i < r->keys.n && i < KEYPLAN_MAX_KEYS; i++) {
+		snprintf(keys[i].id, sizeof(keys[i].id), "%s", r->keys.keys[i].id);
+		keys[i].active = !strcmp(r->keys.keys[i].status, "Active");
+		keys[i].created = key_created(r, &r->keys.keys[i]);
 	}
-	snprintf(out, len, "%s", b.data ? b.data : "none");
-	buf_free(&b);
+	in.action = a;
+	in.keys = keys;
+	in.n_keys = i;
+	in.ledger = &r->ledger;
+	in.host = &r->host;
+	in.state_key = prov_state_is_ours(r) ? r->st.key_id : "";
+	in.state_legacy_host = prov_state_is_legacy(r);
+	in.profile_key = r->profile_key;
+	in.profile_not_a_key = r->profile_not_a_key;
+	in.now = r->now;
+	in.max_age_days = r->cfg.max_age_days;
+	in.deadline = r->cfg.deadline;
+	in.replace_oldest_managed = r->cfg.on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED;
+	keyplan_make(&in, p);
+}
+
+static int conflict(struct run *r, const struct keyplan *p)
+{
+	prov_say(r, "~/.aws/credentials profile '%s' %s", r->cfg.keys_profile, p->why);
+	prov_audit(r, "conflict-left-alone", r->profile_key);
+	return PAI_EXIT_OK;
+}
+
+/* ---- keys: carrying the plan out ---- */
+
+/* Tags for one TagUser call, and keys for one UntagUser call. */
+struct tag_batch {
+	struct iam_tag t[IAM_MAX_TAGS];
+	size_t n;
+};
+struct untag_batch {
+	const char *k[IAM_MAX_TAGS];
+	size_t n;
+};
+
+static void untag_add(struct untag_batch *u, const char *key, const char *except)
+{
+	size_t i;
+
+	if (except && !strcmp(key, except))
+		return;
+	for (i = 0; i < u->n; i++)
+		if (!strcmp(u->k[i], key))
+			return;
+	if (u->n < IAM_MAX_TAGS)
+		u->k[u->n++] = key;
+}
+
+/* The ledger tags the run writes along with its other tags: entries of deactivated orphans,
+ * ours when its entry is missing or legacy, the ownership tag when it is legacy; verifying,
+ * this host's open mark closed by the key that answered it (creating, save_new_key closes
+ * the mark it set). */
+static void ledger_tags(struct run *r, const struct keyplan *p, const bool *deactivated,
+                        bool verifying, struct tag_batch *b)
+{
+	const struct ledger_mark *m = ledger_mark_of(&r->ledger, r->host.id);
+	const char *closed_by = NULL;
+	size_t i;
+
+	for (i = 0; deactivated && i < p->n_deactivate; i++) {
+		const struct iam_key_meta *k = find_key(r, p->deactivate[i].key_id);
+
+		if (!deactivated[i] || !k)
+			continue;
+		if (ledger_make_tag(k->id, &r->host, key_created(r, k), true, &b->t[b->n]) ==
+		    PAI_OK)
+			b->n++;
+		if (!closed_by)
+			closed_by = k->id;
+	}
+	if (p->record_ours && find_key(r, p->ours) &&
+	    ledger_make_tag(p->ours, &r->host, key_created(r, find_key(r, p->ours)), false,
+	                    &b->t[b->n]) == PAI_OK) {
+		b->n++;
+		if (!closed_by && p->close_mark)
+			closed_by = p->ours;
+	}
+	if (verifying && closed_by && m && !m->closed_by[0] &&
+	    ledger_make_mark(&r->host, m->at, closed_by, &b->t[b->n]) == PAI_OK)
+		b->n++;
+	if (r->owner_upgrade && ledger_owner_tag(r->login, &b->t[b->n]) == PAI_OK)
+		b->n++;
+}
+
+/* The first round of a plan, one round trip: deactivate orphans, delete strays and the keys
+ * whose slots a new key needs, remove stale tags, and (creating) set this host's mark.
+ * deactivated[i] tells which deactivations worked; *deleted collects the entries of deleted
+ * keys. A failure that stops a creation is returned; others become warnings. */
+static int first_round(struct run *r, const struct keyplan *p, bool creating,
+                       bool deactivated[KEYPLAN_MAX_KEYS], struct untag_batch *deleted)
+{
+	struct aws_result ures[KEYPLAN_MAX_KEYS], dres[KEYPLAN_MAX_KEYS], mres, tres;
+	struct untag_batch stale = {{0}, 0};
+	struct iam_tag mark;
+	const char *own = NULL;
+	size_t i;
+
+	mres.status = tres.status = PAI_OK;
+	if (creating) {
+		if (ledger_make_mark(&r->host, r->now, NULL, &mark))
+			return prov_fail(PAI_EXIT_INTERNAL, "cannot make this host's mark");
+		own = mark.key; /* set now: not also removed in the same round */
+		iam_tag_user(r->c, r->iam_name, &mark, 1, &mres);
+	}
+	for (i = 0; i < p->n_deactivate; i++)
+		iam_update_access_key(r->c, r->iam_name, p->deactivate[i].key_id, "Inactive",
+		                      &ures[i]);
+	for (i = 0; i < p->n_delete_first; i++)
+		iam_delete_access_key(r->c, r->iam_name, p->delete_first[i].key_id, &dres[i]);
+	for (i = 0; i < p->n_untag; i++)
+		untag_add(&stale, p->untag[i], own);
+	/* closed marks cost a call of their own only when the run writes tags anyway */
+	if (creating || stale.n || p->n_deactivate || p->n_delete_first || p->record_ours ||
+	    r->owner_upgrade)
+		for (i = 0; i < p->n_prune; i++)
+			untag_add(&stale, p->prune[i], own);
+	if (stale.n)
+		iam_untag_user(r->c, r->iam_name, stale.k, stale.n, &tres);
+	if (!creating && !p->n_deactivate && !p->n_delete_first && !stale.n)
+		return PAI_EXIT_OK;
+	aws_client_flush(r->c);
+	for (i = 0; i < p->n_deactivate; i++) {
+		deactivated[i] = ures[i].status == PAI_OK;
+		if (deactivated[i])
+			prov_audit(r, "orphan-deactivated", p->deactivate[i].key_id);
+		else
+			r->status = aws_fail("UpdateAccessKey (a lost reply's key)", ures[i].status,
+			                     &ures[i].error);
+	}
+	for (i = 0; i < p->n_delete_first; i++) {
+		const struct ledger_entry *le = ledger_find(&r->ledger, p->delete_first[i].key_id);
+
+		if (dres[i].status) {
+			int rc = aws_fail("DeleteAccessKey", dres[i].status, &dres[i].error);
+
+			if (creating)
+				return rc; /* its slot was needed */
+			r->status = rc;
+			continue;
+		}
+		prov_audit(r,
+		           p->delete_first[i].why == KEYPLAN_WHY_REVOKED ? "key-revoked"
+		                                                         : "key-deleted",
+		           p->delete_first[i].key_id);
+		if (le)
+			untag_add(deleted, le->tag_key, NULL);
+	}
+	if (mres.status)
+		return aws_fail("TagUser (this host's mark)", mres.status, &mres.error);
+	return PAI_EXIT_OK;
+}
+
+/* Deletes keys (queued together), then removes the listed tags and the entries of the keys
+ * deleted. Failures are reported and leave the keys and their entries in place. */
+static void delete_keys(struct run *r, const struct keyplan_step *steps, size_t n,
+                        struct untag_batch *tags)
+{
+	struct aws_result res[KEYPLAN_MAX_KEYS];
+	size_t i;
+
+	for (i = 0; i < n && i < KEYPLAN_MAX_KEYS; i++)
+		iam_delete_access_key(r->c, r->iam_name, steps[i].key_id, &res[i]);
+	if (n)
+		aws_client_flush(r->c);
+	for (i = 0; i < n && i < KEYPLAN_MAX_KEYS; i++) {
+		const struct ledger_entry *le = ledger_find(&r->ledger, steps[i].key_id);
+
+		if (res[i].status) {
+			r->status = aws_fail("DeleteAccessKey", res[i].status, &res[i].error);
+			continue; /* keep its entry: the key may still exist */
+		}
+		prov_audit(r, "key-deleted", steps[i].key_id);
+		if (le)
+			untag_add(tags, le->tag_key, NULL);
+	}
+	if (tags->n && iam_untag_user(r->c, r->iam_name, tags->k, tags->n, NULL))
+		sync_fail(r, "UntagUser", PAI_ERR_AWS); /* harmless: pruned next time */
 }
 
 /* Writes a random password meeting IAM's default policy (upper, lower, digit, symbol). */
@@ -274,52 +423,35 @@ static void wait_usable(struct run *r, const struct iam_access_key *k)
 	aws_client_free(c2);
 }
 
-/* Deletes keys (queued together), then removes the listed ledger tags. Failures are
- * reported and leave the keys and tags in place. */
-static void delete_keys(struct run *r, const char *const *ids, size_t n_ids,
-                        const char *const *tags, size_t n_tags)
+/* The new key exists: its entry (closing this host's mark, with any other ledger tags of
+ * the plan), the file, the state, then the keys it replaces. */
+static int save_new_key(struct run *r, struct iam_access_key *k, const struct keyplan *p,
+                        const bool *deactivated, struct untag_batch *deleted)
 {
-	struct aws_result res[IAM_MAX_KEYS];
-	size_t i;
-
-	for (i = 0; i < n_ids && i < IAM_MAX_KEYS; i++)
-		iam_delete_access_key(r->c, r->iam_name, ids[i], &res[i]);
-	if (n_ids)
-		aws_client_flush(r->c);
-	for (i = 0; i < n_ids && i < IAM_MAX_KEYS; i++) {
-		if (res[i].status) {
-			r->status = aws_fail("DeleteAccessKey", res[i].status, &res[i].error);
-			return; /* keep the ledger tags of keys that may still exist */
-		}
-		prov_audit(r, "key-deleted", ids[i]);
-	}
-	if (n_tags && iam_untag_user(r->c, r->iam_name, tags, n_tags, NULL))
-		sync_fail(r, "UntagUser", PAI_ERR_AWS); /* harmless: pruned next time */
-}
-
-/* The new key is created (and its ledger tag queued or done): write, record, clean up. */
-static int save_new_key(struct run *r, struct iam_access_key *k, const char *old_id,
-                        const char *const *stale, size_t n_stale)
-{
-	const char *tags[MAX_UNTAG];
-	struct iam_tag tag = {{0}, {0}};
-	char old_tag[129];
+	struct tag_batch b = {0};
 	char err[512] = "";
-	size_t n = 0, i;
 	time_t created = r->now;
 	pai_err e;
 
-	if (ledger_make_tag(k->id, r->host, created, &tag) == PAI_OK &&
-	    iam_tag_user(r->c, r->iam_name, &tag, 1, NULL))
+	/* the entry and the mark this run set, closed by naming the key, in one TagUser: both
+	 * are written or neither */
+	if (ledger_make_tag(k->id, &r->host, created, false, &b.t[b.n]) == PAI_OK)
+		b.n++;
+	if (ledger_make_mark(&r->host, r->now, k->id, &b.t[b.n]) == PAI_OK)
+		b.n++;
+	ledger_tags(r, p, deactivated, false, &b);
+	if (iam_tag_user(r->c, r->iam_name, b.t, b.n, NULL))
 		r->status = sync_fail(r, "TagUser (key ledger)", PAI_ERR_AWS);
 	e = profile_write_key(&r->hf, k->id, k->secret, r->cfg.region, err, sizeof(err));
 	if (e) {
 		/* the secret is gone with us: the new key is useless, take it back */
-		const char *nid[1] = {k->id};
-		const char *ntag[1] = {tag.key};
+		struct keyplan_step s = {{0}, KEYPLAN_WHY_REPLACED};
+		struct untag_batch t = {{0}, 0};
 
 		prov_fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
-		delete_keys(r, nid, 1, ntag, tag.key[0] ? 1 : 0);
+		snprintf(s.key_id, sizeof(s.key_id), "%s", k->id);
+		untag_add(&t, b.t[0].key, NULL);
+		delete_keys(r, &s, 1, &t);
 		return PAI_EXIT_FILE;
 	}
 	r->key_in_place = true;
@@ -329,28 +461,103 @@ static int save_new_key(struct run *r, struct iam_access_key *k, const char *old
 	         "take a few seconds to work)",
 	         k->id, r->cfg.keys_profile);
 	record(r, k->id, created);
-	for (i = 0; i < n_stale && n < MAX_UNTAG - 1; i++)
-		tags[n++] = stale[i];
-	if (old_id && old_id[0]) {
-		const char *ids[1] = {old_id};
-
-		snprintf(old_tag, sizeof(old_tag), "%s%s", LEDGER_KEY_PREFIX, old_id);
-		if (ledger_find(&r->ledger, old_id))
-			tags[n++] = old_tag;
-		delete_keys(r, ids, 1, tags, n);
-	} else if (n) {
-		delete_keys(r, NULL, 0, tags, n);
-	}
+	if (p->n_delete_after || deleted->n)
+		delete_keys(r, p->delete_after, p->n_delete_after, deleted);
 	if (r->cfg.wait_until_usable)
 		wait_usable(r, k);
 	return PAI_EXIT_OK;
 }
 
-/* ---- IAM user ---- */
+/* CreateAccessKey under this host's mark (set in the first round), then save_new_key. */
+static int create_key(struct run *r, const struct keyplan *p, const bool *deactivated,
+                      struct untag_batch *deleted)
+{
+	struct iam_access_key key = {0};
+	struct aws_result kres;
+	int rc;
+
+	iam_create_access_key(r->c, r->iam_name, &key, &kres);
+	aws_client_flush(r->c);
+	finish_url(r);
+	if (kres.status) {
+		rc = aws_fail("CreateAccessKey", kres.status, &kres.error);
+		if (kres.error.code[0]) {
+			/* a definite refusal: the mark announces nothing */
+			struct iam_tag mark;
+
+			if (ledger_make_mark(&r->host, r->now, NULL, &mark) == PAI_OK) {
+				const char *k[1] = {mark.key};
+
+				iam_untag_user(r->c, r->iam_name, k, 1, NULL);
+			}
+		}
+		return rc;
+	}
+	prov_audit(r, p->verdict == KEYPLAN_REPLACE ? "key-rotated" : "key-created", key.id);
+	rc = save_new_key(r, &key, p, deactivated, deleted);
+	iam_access_key_wipe(&key);
+	if (!rc)
+		show_url(r);
+	return login_status(r, rc);
+}
+
+/* A verified key: the plan's cleanup and ledger tags, then the state. */
+static int keep_key(struct run *r, const struct keyplan *p, const bool *deactivated,
+                    struct untag_batch *deleted)
+{
+	const struct iam_key_meta *km = find_key(r, p->ours);
+	struct tag_batch b = {0};
+	struct aws_result tres = {PAI_OK, {0}}, ures = {PAI_OK, {0}};
+
+	ledger_tags(r, p, deactivated, true, &b);
+	if (b.n)
+		iam_tag_user(r->c, r->iam_name, b.t, b.n, &tres);
+	if (deleted->n)
+		iam_untag_user(r->c, r->iam_name, deleted->k, deleted->n, &ures);
+	aws_client_flush(r->c);
+	if (tres.status)
+		r->status = aws_fail("TagUser (key ledger)", tres.status, &tres.error);
+	finish_url(r);
+	r->key_in_place = true;
+	record(r, p->ours, key_created(r, km));
+	prov_audit(r, "key-verified", p->ours);
+	show_url(r);
+	return login_status(r, 0);
+}
+
+/* The existing user's keys against this host's view: verify, create, replace or refuse. */
+static int existing_user(struct run *r, enum keyplan_action a)
+{
+	bool deactivated[KEYPLAN_MAX_KEYS] = {false};
+	struct untag_batch deleted = {{0}, 0};
+	struct keyplan p;
+	bool creating;
+	int rc;
+
+	make_plan(r, a, &p);
+	if (r->o->dry_run) {
+		if (!r->o->quiet)
+			keyplan_print(&p, stdout);
+		return PAI_EXIT_OK;
+	}
+	if (p.verdict == KEYPLAN_CONFLICT)
+		return conflict(r, &p);
+	creating = p.verdict == KEYPLAN_CREATE || p.verdict == KEYPLAN_REPLACE;
+	rc = first_round(r, &p, creating, deactivated, &deleted);
+	if (rc)
+		return rc;
+	if (p.verdict == KEYPLAN_REFUSE)
+		return prov_fail(PAI_EXIT_REFUSED, "IAM user %s %s", r->iam_name, p.why);
+	if (p.verdict == KEYPLAN_VERIFY)
+		return keep_key(r, &p, deactivated, &deleted);
+	return create_key(r, &p, deactivated, &deleted);
+}
+
+/* ---- the IAM user ---- */
 
 static int build_tags(struct run *r, struct iam_tag *tags, size_t *n)
 {
-	struct template_vars v = {r->login, r->host};
+	struct template_vars v = {r->login, r->host.name};
 	char err[256] = "";
 	size_t i;
 
@@ -362,9 +569,11 @@ static int build_tags(struct run *r, struct iam_tag *tags, size_t *n)
 			return prov_fail(PAI_EXIT_CONFIG, "tag %s: %s", r->cfg.tags[i].key, err);
 		(*n)++;
 	}
-	ledger_owner_tag(&tags[(*n)++]);
-	/* the new user's first CreateAccessKey is marked like every other (existing_user) */
-	if (ledger_make_pending_tag(r->host, r->now, &tags[*n]) == PAI_OK)
+	if (ledger_owner_tag(r->login, &tags[(*n)++]))
+		return prov_fail(PAI_EXIT_REFUSED, "login %s does not fit in a tag value",
+		                 r->login);
+	/* the new user's first CreateAccessKey is marked like every other (first_round) */
+	if (ledger_make_mark(&r->host, r->now, NULL, &tags[*n]) == PAI_OK)
 		(*n)++;
 	return PAI_EXIT_OK;
 }
@@ -432,6 +641,25 @@ static void plan_setup(const struct run *r)
 		plan(r, "AttachUserPolicy", r->cfg.policies[i]);
 }
 
+/* After CreateLoginProfile: the password file goes only when IAM definitely did not take
+ * this password; a lost reply may have set it, and then the file is all anyone has. */
+static void check_password(struct run *r, const struct aws_result *lres)
+{
+	if (!lres->status) {
+		prov_audit(r, "console-password-set", NULL);
+		return;
+	}
+	if (lres->error.code[0]) {
+		profile_remove_password(&r->hf);
+		r->status = aws_fail("CreateLoginProfile", lres->status, &lres->error);
+		return;
+	}
+	r->status = prov_fail(prov_exit_for(lres->status),
+	                      "CreateLoginProfile: no reply (%s); the console password may be set: "
+	                      "~/.aws/" PROFILE_INITIAL_PASSWORD_FILE " is kept",
+	                      pai_strerror(lres->status));
+}
+
 /* ---- a login ---- */
 
 static int new_user(struct run *r)
@@ -441,6 +669,8 @@ static int new_user(struct run *r)
 	struct aws_result kres;
 	struct aws_result lres = {PAI_ERR_INVALID, {0}};
 	struct iam_access_key key = {0};
+	struct keyplan none;
+	struct untag_batch deleted = {{0}, 0};
 	char password[PASSWORD_LEN + 1] = "";
 	char err[512] = "";
 	bool with_password = false;
@@ -450,8 +680,9 @@ static int new_user(struct run *r)
 	if (!r->cfg.create)
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "IAM user %s does not exist and [user] create = no", r->iam_name);
-	if (r->profile_key[0] && !(prov_state_is_ours(r) && !strcmp(r->profile_key, r->st.key_id)))
-		return conflict(r);
+	make_plan(r, KEYPLAN_LOGIN, &none); /* no user: only the profile can object */
+	if (none.verdict == KEYPLAN_CONFLICT)
+		return conflict(r, &none);
 	if (r->o->dry_run) {
 		plan(r, "CreateUser", r->iam_name);
 		plan_setup(r);
@@ -486,18 +717,15 @@ static int new_user(struct run *r)
 	secret_wipe(password, sizeof(password));
 	finish_url(r);
 	check_setup(r, &setup);
-	if (with_password && lres.status) {
-		profile_remove_password(&r->hf);
-		r->status = aws_fail("CreateLoginProfile", lres.status, &lres.error);
-	} else if (with_password) {
-		prov_audit(r, "console-password-set", NULL);
-	}
+	if (with_password)
+		check_password(r, &lres);
 	if (kres.status) {
 		rc = aws_fail("CreateAccessKey", kres.status, &kres.error);
 		goto out;
 	}
 	prov_audit(r, "key-created", key.id);
-	rc = save_new_key(r, &key, NULL, NULL, 0);
+	none.verdict = KEYPLAN_CREATE;
+	rc = save_new_key(r, &key, &none, NULL, &deleted);
 	if (!rc)
 		show_url(r);
 out:
@@ -505,12 +733,27 @@ out:
 	return login_status(r, rc);
 }
 
-static int adopt_or_refuse(struct run *r)
+/* The user IAM returned must be this login's: its exact name (IAM names ignore case, so
+ * GetUser rt-Alice answers with rt-alice), and an ownership tag naming this login. */
+static int check_owner(struct run *r)
 {
 	struct iam_tag owner;
 
-	if (ledger_is_managed(r->u.tags, r->u.n_tags))
-		return PAI_EXIT_OK;
+	if (strcmp(r->u.name, r->iam_name) != 0)
+		return prov_fail(PAI_EXIT_REFUSED,
+		                 "IAM user %s exists as %s (IAM user names ignore case): not %s's; "
+		                 "nothing done",
+		                 r->iam_name, r->u.name, r->login);
+	switch (ledger_owner_of(&r->ledger, r->login)) {
+	case LEDGER_OWNER_THIS: return PAI_EXIT_OK;
+	case LEDGER_OWNER_LEGACY_TAG: r->owner_upgrade = true; return PAI_EXIT_OK;
+	case LEDGER_OWNER_OTHER:
+		return prov_fail(
+		    PAI_EXIT_REFUSED,
+		    "IAM user %s belongs to login %s (tag %s), not to %s; nothing done",
+		    r->iam_name, r->ledger.owner, LEDGER_OWNER_KEY, r->login);
+	case LEDGER_OWNER_NONE: break;
+	}
 	if (!r->cfg.adopt_existing)
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "IAM user %s exists but is not managed by " PROG
@@ -520,176 +763,10 @@ static int adopt_or_refuse(struct run *r)
 		plan(r, "TagUser", "(adopt: ownership tag)");
 		return PAI_EXIT_OK;
 	}
-	ledger_owner_tag(&owner);
-	if (iam_tag_user(r->c, r->iam_name, &owner, 1, NULL))
+	if (ledger_owner_tag(r->login, &owner) || iam_tag_user(r->c, r->iam_name, &owner, 1, NULL))
 		return sync_fail(r, "TagUser (adopt)", PAI_ERR_AWS);
 	prov_audit(r, "user-adopted", NULL);
 	return PAI_EXIT_OK;
-}
-
-/* True when t lies in the window of a pending mark set at mark (see ledger.h). */
-static bool in_pending_window(const struct run *r, time_t t, time_t mark)
-{
-	return t >= mark - LEDGER_PENDING_SLACK &&
-	       t <= mark + (time_t)r->cfg.deadline + LEDGER_PENDING_SLACK;
-}
-
-/* A key nobody recorded (no ledger tag, not the one in this host's profile) that this host
- * created just after its pending mark: its CreateAccessKey reply was lost, so no one has its
- * secret. Not when it also falls in another host's window: that may be their key, in flight. */
-static bool our_orphan(const struct run *r, const struct iam_key_meta *k, const char *ours)
-{
-	time_t mark, t = key_created(r, k);
-	size_t i, plen = strlen(LEDGER_PENDING_PREFIX);
-
-	if (ledger_find(&r->ledger, k->id) || !strcmp(k->id, ours) ||
-	    !ledger_pending_time(r->u.tags, r->u.n_tags, r->host, &mark) ||
-	    !in_pending_window(r, t, mark))
-		return false;
-	for (i = 0; i < r->u.n_tags; i++) {
-		const struct iam_tag *tg = &r->u.tags[i];
-
-		if (strncmp(tg->key, LEDGER_PENDING_PREFIX, plen) != 0 ||
-		    !strcmp(tg->key + plen, r->host))
-			continue;
-		if (ledger_parse_time(tg->value, &mark) != PAI_OK || in_pending_window(r, t, mark))
-			return false;
-	}
-	return true;
-}
-
-/* The existing user's keys against this host's view: verify, rotate, create or refuse. */
-static int existing_user(struct run *r, bool force_rotate)
-{
-	const char *ours = our_key(r);
-	const struct iam_key_meta *km = find_key(r, ours);
-	const char *del_first[IAM_MAX_KEYS], *stale[IAM_MAX_TAGS];
-	struct aws_result dres[IAM_MAX_KEYS], kres, pres;
-	struct iam_access_key key = {0};
-	struct iam_tag pending;
-	size_t n_del = 0, n_stale = 0, n_keys, i;
-	const char *old_id = "";
-	int rc;
-
-	if (r->profile_key[0] && strcmp(r->profile_key, ours) != 0)
-		return conflict(r);
-	/* ledger tags of keys that no longer exist; keys of this host nobody here holds
-	 * (left by an interrupted run: created, never written) */
-	for (i = 0; i < r->ledger.n; i++) {
-		const struct ledger_entry *le = &r->ledger.e[i];
-
-		if (!find_key(r, le->key_id))
-			stale[n_stale++] = le->tag_key;
-		else if (!strcmp(le->host, r->host) && strcmp(le->key_id, ours) != 0 &&
-		         n_del < IAM_MAX_KEYS)
-			del_first[n_del++] = le->key_id;
-	}
-	/* keys behind this host's lost CreateAccessKey replies; other hosts' old marks */
-	for (i = 0; i < r->keys.n && n_del < IAM_MAX_KEYS; i++)
-		if (our_orphan(r, &r->keys.keys[i], ours))
-			del_first[n_del++] = r->keys.keys[i].id;
-	for (i = 0; i < r->u.n_tags && n_stale < IAM_MAX_TAGS; i++)
-		if (ledger_pending_expired(&r->u.tags[i], r->now) &&
-		    strcmp(r->u.tags[i].key + strlen(LEDGER_PENDING_PREFIX), r->host) != 0)
-			stale[n_stale++] = r->u.tags[i].key;
-	if (km && !strcmp(km->status, "Active") && !force_rotate && !strcmp(r->profile_key, ours) &&
-	    r->now - key_created(r, km) < (time_t)r->cfg.max_age_days * DAY && n_del == 0) {
-		/* verified: IAM still has it, active */
-		if (!r->o->dry_run && !ledger_find(&r->ledger, ours)) {
-			struct iam_tag tag;
-
-			if (ledger_make_tag(ours, r->host, key_created(r, km), &tag) == PAI_OK)
-				iam_tag_user(r->c, r->iam_name, &tag, 1, NULL);
-		}
-		if (r->o->dry_run) {
-			if (!r->o->quiet)
-				printf("dry-run: nothing to change: key %s verified\n", ours);
-			return PAI_EXIT_OK;
-		}
-		aws_client_flush(r->c);
-		finish_url(r);
-		r->key_in_place = true;
-		record(r, ours, key_created(r, km));
-		prov_audit(r, "key-verified", ours);
-		show_url(r);
-		return login_status(r, 0);
-	}
-	if (km)
-		old_id = ours;
-	n_keys = r->keys.n - n_del;
-	if (n_keys >= 2) {
-		const struct ledger_entry *victim = NULL;
-		time_t victim_t = 0;
-		char desc[512];
-
-		describe_keys(r, desc, sizeof(desc));
-		if (r->cfg.on_limit == PAI_ON_LIMIT_FAIL)
-			return prov_fail(PAI_EXIT_REFUSED,
-			                 "IAM user %s already has 2 access keys (%s); "
-			                 "none created (on_limit = fail)",
-			                 r->iam_name, desc);
-		for (i = 0; i < r->ledger.n; i++) {
-			const struct ledger_entry *le = &r->ledger.e[i];
-
-			const struct iam_key_meta *vk = find_key(r, le->key_id);
-
-			if (vk && (!victim || key_created(r, vk) < victim_t)) {
-				victim = le;
-				victim_t = key_created(r, vk);
-			}
-		}
-		if (!victim)
-			return prov_fail(PAI_EXIT_REFUSED,
-			                 "IAM user %s has 2 access keys not made by " PROG
-			                 " (%s); none deleted",
-			                 r->iam_name, desc);
-		del_first[n_del++] = victim->key_id;
-		if (!strcmp(victim->key_id, old_id))
-			old_id = "";
-	}
-	if (r->o->dry_run) {
-		for (i = 0; i < n_del; i++)
-			plan(r, "DeleteAccessKey", del_first[i]);
-		plan(r, "TagUser", "(pending-creation mark)");
-		plan(r, "CreateAccessKey", r->iam_name);
-		plan(r, "TagUser", "(key ledger)");
-		if (old_id[0])
-			plan(r, "DeleteAccessKey", old_id);
-		if (n_stale || old_id[0])
-			plan(r, "UntagUser", "(key ledger)");
-		return PAI_EXIT_OK;
-	}
-	/* Mark before creating, so a lost reply leaves a key this host can later tell as its
-	 * own; with the deletions, in one round trip. */
-	if (ledger_make_pending_tag(r->host, r->now, &pending))
-		return prov_fail(PAI_EXIT_INTERNAL, "cannot make the pending-creation tag");
-	iam_tag_user(r->c, r->iam_name, &pending, 1, &pres);
-	for (i = 0; i < n_del; i++)
-		iam_delete_access_key(r->c, r->iam_name, del_first[i], &dres[i]);
-	if (aws_client_flush(r->c)) {
-		for (i = 0; i < n_del; i++)
-			if (dres[i].status)
-				return aws_fail("DeleteAccessKey", dres[i].status, &dres[i].error);
-		if (pres.status)
-			return aws_fail("TagUser (pending-creation mark)", pres.status,
-			                &pres.error);
-	}
-	for (i = 0; i < n_del; i++) {
-		prov_audit(r, "key-deleted", del_first[i]);
-		if (ledger_find(&r->ledger, del_first[i]) && n_stale < IAM_MAX_TAGS)
-			stale[n_stale++] = ledger_find(&r->ledger, del_first[i])->tag_key;
-	}
-	iam_create_access_key(r->c, r->iam_name, &key, &kres);
-	aws_client_flush(r->c);
-	finish_url(r);
-	if (kres.status)
-		return aws_fail("CreateAccessKey", kres.status, &kres.error);
-	prov_audit(r, old_id[0] ? "key-rotated" : "key-created", key.id);
-	rc = save_new_key(r, &key, old_id, stale, n_stale);
-	iam_access_key_wipe(&key);
-	if (!rc)
-		show_url(r);
-	return login_status(r, rc);
 }
 
 static int get_user(struct run *r, bool *missing)
@@ -700,7 +777,7 @@ static int get_user(struct run *r, bool *missing)
 	if (e && !*missing)
 		return sync_fail(r, "GetUser", e);
 	if (!e)
-		ledger_from_tags(r->u.tags, r->u.n_tags, &r->ledger);
+		ledger_read(r->u.tags, r->u.n_tags, &r->ledger);
 	return PAI_EXIT_OK;
 }
 
@@ -740,19 +817,27 @@ static void retry_setup(struct run *r)
 		prov_audit(r, "setup-completed", NULL);
 }
 
+/* GetUser, then the ownership checks; *missing when there is no such user. */
+static int managed_user(struct run *r, bool *missing)
+{
+	int rc = get_user(r, missing);
+
+	if (rc || *missing)
+		return rc;
+	return check_owner(r);
+}
+
 static int do_login(struct run *r)
 {
 	bool missing;
 	int rc;
 
-	rc = get_user(r, &missing);
+	rc = managed_user(r, &missing);
 	if (rc)
 		return rc;
 	if (missing)
 		return new_user(r);
-	rc = adopt_or_refuse(r);
-	if (!rc)
-		rc = queue_alias(r);
+	rc = queue_alias(r);
 	if (!rc)
 		rc = list_keys(r);
 	if (!rc && setup_needed(r)) {
@@ -760,20 +845,20 @@ static int do_login(struct run *r)
 		retry_setup(r);
 	}
 	if (!rc)
-		rc = existing_user(r, r->o->action == PROV_ROTATE);
+		rc = existing_user(r, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE : KEYPLAN_LOGIN);
 	return rc;
 }
 
 static int do_revoke(struct run *r)
 {
-	const char *ours;
-	const struct ledger_entry *le;
-	const char *ids[1], *tags[1];
+	bool deactivated[KEYPLAN_MAX_KEYS] = {false};
+	struct untag_batch deleted = {{0}, 0};
+	struct keyplan p;
 	char err[512] = "";
 	bool missing;
 	int rc;
 
-	rc = get_user(r, &missing);
+	rc = managed_user(r, &missing);
 	if (rc)
 		return rc;
 	if (missing) {
@@ -781,38 +866,32 @@ static int do_revoke(struct run *r)
 		prov_say(r, "IAM user %s does not exist: nothing to revoke", r->iam_name);
 		return PAI_EXIT_OK;
 	}
-	if (!ledger_is_managed(r->u.tags, r->u.n_tags))
-		return prov_fail(PAI_EXIT_REFUSED, "IAM user %s is not managed by " PROG,
-		                 r->iam_name);
 	rc = list_keys(r);
 	if (rc)
 		return rc;
-	ours = our_key(r);
-	if (!ours[0]) {
+	make_plan(r, KEYPLAN_REVOKE, &p);
+	if (r->o->dry_run) {
+		if (!r->o->quiet)
+			keyplan_print(&p, stdout);
+		return PAI_EXIT_OK;
+	}
+	if (p.verdict == KEYPLAN_CONFLICT)
+		return conflict(r, &p);
+	rc = first_round(r, &p, false, deactivated, &deleted);
+	if (deleted.n && iam_untag_user(r->c, r->iam_name, deleted.k, deleted.n, NULL))
+		sync_fail(r, "UntagUser", PAI_ERR_AWS); /* harmless: pruned next time */
+	if (rc || r->status)
+		return rc ? rc : r->status;
+	if (p.verdict == KEYPLAN_NOTHING) {
 		prov_say(r, "this host holds no key of IAM user %s: nothing to revoke",
 		         r->iam_name);
 		return PAI_EXIT_OK;
 	}
-	if (r->o->dry_run) {
-		plan(r, "DeleteAccessKey", ours);
-		plan(r, "UntagUser", "(key ledger)");
-		return PAI_EXIT_OK;
-	}
-	ids[0] = ours;
-	le = ledger_find(&r->ledger, ours);
-	tags[0] = le ? le->tag_key : NULL;
-	if (find_key(r, ours)) {
-		delete_keys(r, ids, 1, tags, le ? 1 : 0);
-		if (r->status)
-			return r->status;
-	} else if (le) {
-		delete_keys(r, NULL, 0, tags, 1);
-	}
-	if (profile_remove_key(&r->hf, ours, err, sizeof(err)))
+	if (profile_remove_key(&r->hf, p.ours, err, sizeof(err)))
 		return prov_fail(PAI_EXIT_FILE, "%s", err);
 	state_remove(r->sdir, r->login);
-	prov_audit(r, "key-revoked", ours);
-	prov_say(r, "AWS access key %s deleted and removed from profile '%s'", ours,
+	prov_audit(r, "key-revoked", p.ours);
+	prov_say(r, "AWS access key %s deleted and removed from profile '%s'", p.ours,
 	         r->cfg.keys_profile);
 	return r->status;
 }
@@ -822,49 +901,62 @@ static int do_status(struct run *r)
 	struct iam_key_last_used lu = {0};
 	struct aws_result lres = {0};
 	const struct iam_key_meta *km;
-	const char *ours;
+	struct keyplan p;
 	bool missing;
 	size_t i;
 	int rc;
 
-	rc = get_user(r, &missing);
+	rc = managed_user(r, &missing);
 	if (rc)
 		return rc;
 	if (missing) {
 		prov_say(r, "IAM user %s: does not exist yet", r->iam_name);
 		return PAI_EXIT_OK;
 	}
-	if (!ledger_is_managed(r->u.tags, r->u.n_tags))
-		return prov_fail(PAI_EXIT_REFUSED, "IAM user %s is not managed by " PROG,
-		                 r->iam_name);
 	rc = queue_alias(r);
 	if (!rc)
 		rc = list_keys(r);
 	if (rc)
 		return rc;
-	ours = our_key(r);
-	km = find_key(r, ours);
+	make_plan(r, KEYPLAN_LOGIN, &p);
+	km = find_key(r, p.ours);
 	lres.status = PAI_ERR_INVALID;
 	if (km)
-		iam_get_access_key_last_used(r->c, ours, &lu, &lres);
+		iam_get_access_key_last_used(r->c, p.ours, &lu, &lres);
 	aws_client_flush(r->c);
 	finish_url(r);
 	prov_say(r, "IAM user: %s (%s)", r->iam_name, r->u.arn);
 	if (km)
-		prov_say(r, "this host (%s): key %s, %s, %lld days old, last used %s", r->host,
-		         ours, km->status, (long long)((r->now - key_created(r, km)) / DAY),
+		prov_say(r, "this host (%s): key %s, %s, %lld days old, last used %s", r->host.name,
+		         p.ours, km->status, (long long)((r->now - key_created(r, km)) / DAY),
 		         lres.status            ? "unknown"
 		         : lu.last_used_date[0] ? lu.last_used_date
 		                                : "never");
 	else
-		prov_say(r, "this host (%s): no key", r->host);
+		prov_say(r, "this host (%s): no key", r->host.name);
+	if (p.verdict == KEYPLAN_CONFLICT)
+		prov_say(r, "~/.aws/credentials profile '%s' %s", r->cfg.keys_profile, p.why);
 	for (i = 0; i < r->keys.n; i++) {
-		const struct ledger_entry *le = ledger_find(&r->ledger, r->keys.keys[i].id);
+		const struct iam_key_meta *k = &r->keys.keys[i];
+		const struct ledger_entry *le = ledger_find(&r->ledger, k->id);
 
-		if (km && &r->keys.keys[i] == km)
+		if (k == km)
 			continue;
-		prov_say(r, "other key: %s, %s, %s", r->keys.keys[i].id, r->keys.keys[i].status,
-		         le ? le->host : "not made by " PROG);
+		if (le && le->orphan)
+			prov_say(
+			    r,
+			    "other key: %s, %s, made by host %s but its CreateAccessKey reply was "
+			    "lost (nobody holds its secret): deleted when its slot is needed or "
+			    "%d days after it was made",
+			    k->id, k->status, le->host_name, KEYPLAN_ORPHAN_GRACE / DAY);
+		else if (keyplan_deletes(&p, k->id) || (p.n_deactivate && !le))
+			prov_say(
+			    r,
+			    "other key: %s, %s, host %s: the next login of this host cleans it up",
+			    k->id, k->status, le ? le->host_name : "this (a lost reply)");
+		else
+			prov_say(r, "other key: %s, %s, %s%s", k->id, k->status, le ? "host " : "",
+			         le ? le->host_name : "not made by " PROG);
 	}
 	show_url(r);
 	return PAI_EXIT_OK;

@@ -11,35 +11,63 @@
 
 void prov_say(const struct run *r, const char *fmt, ...)
 {
+	char msg[768], safe[768];
 	va_list ap;
 
 	if (r->o->quiet)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	prov_escape(msg, safe, sizeof(safe));
+	printf("%s\n", safe);
 	fflush(stdout);
+}
+
+void prov_escape(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s && o + 1 < outlen; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+		} else if (o + 4 < outlen) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			break;
+		}
+	}
+	out[o] = '\0';
 }
 
 int prov_fail(int status, const char *fmt, ...)
 {
-	char msg[768];
+	char msg[768], safe[768];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, PROG ": %s\n", msg);
-	syslog(LOG_WARNING, "%s", msg);
+	prov_escape(msg, safe, sizeof(safe));
+	fprintf(stderr, PROG ": %s\n", safe);
+	syslog(LOG_WARNING, "%s", safe);
 	return status;
 }
 
 void prov_audit(const struct run *r, const char *action, const char *key_id)
 {
-	syslog(LOG_NOTICE, "user=%s iam_user=%s key=%s host=%s action=%s", r->login,
-	       r->iam_name[0] ? r->iam_name : "-", key_id && key_id[0] ? key_id : "-", r->host,
-	       action);
+	char login[300], key[160];
+
+	prov_escape(r->login, login, sizeof(login));
+	prov_escape(key_id && key_id[0] ? key_id : "-", key, sizeof(key));
+	syslog(LOG_NOTICE, "user=%s iam_user=%s key=%s host=%s host_id=%s action=%s", login,
+	       r->iam_name[0] ? r->iam_name : "-", key, r->host.name, r->host.id, action);
 }
 
 int prov_exit_for(pai_err e)
@@ -59,8 +87,18 @@ long long prov_deadline_ms(const struct run *r)
 {
 	return r->start_ms + (long long)r->cfg.deadline * 1000;
 }
+static bool state_names(const struct run *r, const char *host)
+{
+	return r->have_state && !strcmp(r->st.host, host) && !strcmp(r->st.iam_user, r->iam_name) &&
+	       !strcmp(r->st.profile, r->cfg.keys_profile);
+}
+
 bool prov_state_is_ours(const struct run *r)
 {
-	return r->have_state && !strcmp(r->st.host, r->host) &&
-	       !strcmp(r->st.iam_user, r->iam_name) && !strcmp(r->st.profile, r->cfg.keys_profile);
+	return state_names(r, r->host.id) || prov_state_is_legacy(r);
+}
+
+bool prov_state_is_legacy(const struct run *r)
+{
+	return !hostid_valid_id(r->st.host) && state_names(r, r->host.name);
 }

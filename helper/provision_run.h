@@ -12,6 +12,7 @@
 #include <time.h>
 #include "awsclient.h"
 #include "config.h"
+#include "hostid.h"
 #include "iam.h"
 #include "ledger.h"
 #include "privs.h"
@@ -29,7 +30,7 @@ struct run {
 	struct privs pv;
 	char login[257];
 	char home[1024];
-	char host[LEDGER_HOST_MAX];
+	struct hostid host; /* this machine in the ledger (hostid.h) */
 	char iam_name[65];
 	struct home_files hf;
 	int sdir;
@@ -39,10 +40,12 @@ struct run {
 	struct user_state st;
 	bool have_state;
 	char profile_key[129];
+	bool profile_not_a_key; /* the managed profile's key ID is not one: never echoed */
 	struct aws_client *c;
 	struct iam_user u;
 	struct iam_key_list keys;
 	struct ledger ledger;
+	bool owner_upgrade; /* the ownership tag is the legacy "true": rewrite it naming login */
 	char alias[64];
 	bool alias_known;
 	struct aws_result alias_res;
@@ -54,14 +57,19 @@ struct run {
 	int status;         /* a warning that does not stop the run but sets the exit status */
 };
 
-/* Prints one line for the person on stdout, unless --quiet. */
+/* Prints one line for the person on stdout (escaped, prov_escape), unless --quiet. */
 void prov_say(const struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prints "aws-iam-provision: MSG" on stderr and logs it; returns status. */
+/* Prints "aws-iam-provision: MSG" on stderr and logs it; returns status. What came from a
+ * person or a server is escaped on both (prov_escape). */
 int prov_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Logs one audit line (AUTHPRIV notice) about the run's person and key_id ("-" if none). */
 void prov_audit(const struct run *r, const char *action, const char *key_id);
+
+/* Copies s into out (outlen > 0), every byte outside printable ASCII as \xNN: what a
+ * person or a server wrote may reach syslog and the terminal, never raw. */
+void prov_escape(const char *s, char *out, size_t outlen);
 
 /* The PAI_EXIT_* status for a pai_err. */
 int prov_exit_for(pai_err e);
@@ -69,8 +77,10 @@ int prov_exit_for(pai_err e);
 /* The run's deadline on the state_now_ms clock. */
 long long prov_deadline_ms(const struct run *r);
 
-/* True when the state file is this host's record of this person's IAM user and profile. */
+/* True when the state file is this host's record of this person's IAM user and profile (by
+ * host ID, or by short name in a record from before 0.2: prov_state_is_legacy). */
 bool prov_state_is_ours(const struct run *r);
+bool prov_state_is_legacy(const struct run *r);
 
 /* pai-network.so's one exported symbol (netlib.h loads it): the part of the run that
  * calls AWS, after the lock. r->c is freed before it returns. run_size and version are

@@ -131,6 +131,7 @@ static const char *describe_exit(int code)
 	case PAI_EXIT_FILE: return "problem with a local file";
 	case PAI_EXIT_REFUSED: return "refused";
 	case PAI_EXIT_WARNING: return "a step after the key failed";
+	case PAI_EXIT_BUSY: return "asked too often; try again later";
 	case 127: return "the helper could not be started";
 	}
 	return "the helper failed";

@@ -16,6 +16,8 @@ Layers add their own fixtures in their own conftest.py files (tests/<layer>/conf
 import configparser
 import contextlib
 import fcntl
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -38,6 +40,30 @@ PYTHON = "/usr/bin/python3"
 AWS_CLI = "/usr/bin/aws"
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 5
+
+
+# The tool's tags on the users it manages (helper/ledger.h), computed here on their own:
+# what the helper writes must match.
+OWNER_TAG = "pam-aws-iam:managed"
+LEDGER_TAG = "pam-aws-iam:key:"
+MARK_TAG = "pam-aws-iam:pending:"
+HOSTID_APP_ID = "5763c968d42d4d3da1ff18d462c15879"
+
+
+def host_id(name, machine_id=None):
+	"""The ledger identity of a machine (helper/hostid.h): systemd's app-specific machine ID.
+	Without machine_id, the stand-in the helper's --host NAME uses: SHA-256(NAME)'s first 16
+	bytes as the machine ID."""
+	mid = bytes.fromhex(machine_id) if machine_id else hashlib.sha256(name.encode()).digest()[:16]
+	b = bytearray(hmac.new(mid, bytes.fromhex(HOSTID_APP_ID), hashlib.sha256).digest()[:16])
+	b[6] = (b[6] & 0x0F) | 0x40
+	b[8] = (b[8] & 0x3F) | 0x80
+	return b.hex()
+
+
+def ledger_value(host, when, orphan=False, machine_id=None):
+	"""The value of a key's ledger entry made by host (a short name) at when (ISO 8601)."""
+	return "%s %s %s%s" % (host_id(host, machine_id), when, host, " orphan" if orphan else "")
 
 
 def build_path(name):

@@ -19,13 +19,15 @@ _spec = importlib.util.spec_from_file_location(
 top = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(top)
 clean_env, run_aws = top.clean_env, top.run_aws
+host_id, ledger_value = top.host_id, top.ledger_value
 LOGIN = pwd.getpwuid(os.getuid()).pw_name
 HOST = "hosta"
 
 MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
             "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
-OWNER = "pam-aws-iam:managed"
-LEDGER = "pam-aws-iam:key:"
+OWNER = top.OWNER_TAG
+LEDGER = top.LEDGER_TAG
+MARK = top.MARK_TAG
 
 
 def tags(ep, name):
@@ -37,20 +39,26 @@ def keys(ep, name):
 	return [k["id"] for k in u["keys"]] if u else []
 
 
-def managed_user(ep, name, ledger=()):
-	"""A user the tool manages, with keys made on the given hosts (oldest first)."""
-	ep.create_user(name, tags={OWNER: "true"})
+def managed_user(ep, name, ledger=(), owner=LOGIN):
+	"""A user the tool manages for login owner, with keys made on the given hosts (oldest
+	first; None: made by hand)."""
+	ep.create_user(name, tags={OWNER: owner})
 	ids = []
 	for i, host in enumerate(ledger):
 		kid, _ = ep.create_key(name)
 		ep.update_key(kid, age_days=10 - i)
 		if host:
 			c = ep.botocore_client()
-			c.tag_user(UserName=name, Tags=[{"Key": LEDGER + kid,
-			                                 "Value": "%s 2026-01-0%dT00:00:00Z" % (host, i + 1)}])
+			c.tag_user(UserName=name, Tags=[{
+				"Key": LEDGER + kid,
+				"Value": ledger_value(host, "2026-01-0%dT00:00:00Z" % (i + 1))}])
 		ids.append(kid)
 	ep.clear_calls()
 	return ids
+
+
+def now_iso(delta_s=0):
+	return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + delta_s))
 
 
 # ---------------------------------------------------------------- first login and fast path
@@ -69,9 +77,11 @@ def test_first_login_makes_exactly_the_seven_calls(helper):
 	u = ep.user(LOGIN)
 	assert u["groups"] == ["developers"] and len(u["policies"]) == 1
 	t = tags(ep, LOGIN)
-	assert t[OWNER] == "true"
+	assert t[OWNER] == LOGIN  # the login it belongs to
 	(kid,) = keys(ep, LOGIN)
-	assert t[LEDGER + kid].startswith(HOST + " ")
+	assert t[LEDGER + kid].startswith(host_id(HOST) + " ") and t[LEDGER + kid].endswith(" " + HOST)
+	# this host's mark, closed by the key it announced in the same TagUser
+	assert t[MARK + host_id(HOST)].endswith(" " + kid)
 	assert helper.profile_key() == kid
 	lines = p.stdout.strip().splitlines()
 	assert 1 <= len(lines) <= 3
@@ -240,7 +250,7 @@ def test_adopt_existing_tags_and_manages_the_user(helper):
 	helper.configure(user={"name": "adoptee", "adopt_existing": "yes"})
 	p = helper.run()
 	assert p.returncode == 0, p.stderr
-	assert tags(ep, "adoptee")[OWNER] == "true"
+	assert tags(ep, "adoptee")[OWNER] == LOGIN
 	assert helper.profile_key() in keys(ep, "adoptee")
 
 
@@ -304,23 +314,72 @@ def test_rotation_after_max_age_deletes_the_old_key_last(helper):
 	assert LEDGER + old not in tags(ep, LOGIN) and LEDGER + new in tags(ep, LOGIN)
 
 
-def test_a_key_behind_a_lost_reply_is_deleted_at_the_next_login(helper):
+def lost_reply(helper):
+	"""A CreateAccessKey whose reply never comes (the login ends at its deadline): IAM made a
+	key nobody holds. Returns it."""
+	ep = helper.ep
+	before = set(keys(ep, LOGIN))
+	ep.hostile("never_reply", count=1, actions=["CreateAccessKey"], max_hold_s=3)
+	helper.configure(aws={"deadline": "2"}, keys={"verify_interval": "0"})
+	assert helper.run().returncode == 5
+	ep.hostile(None)
+	helper.configure(aws={"deadline": "8"}, keys={"verify_interval": "0"})
+	(orphan,) = set(keys(ep, LOGIN)) - before
+	assert LEDGER + orphan not in tags(ep, LOGIN)
+	return orphan
+
+
+def test_a_lost_replys_key_is_deactivated_and_recorded_not_deleted(helper):
+	"""The first login's reply is lost: the next one deactivates that key (reversible) and
+	records it as this host's orphan, makes the person's key, and --status says so."""
+	ep = helper.ep
+	orphan = lost_reply(helper)
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	mine = helper.profile_key()
+	assert sorted(keys(ep, LOGIN)) == sorted([orphan, mine])
+	assert [k["status"] for k in ep.user(LOGIN)["keys"] if k["id"] == orphan] == ["Inactive"]
+	assert tags(ep, LOGIN)[LEDGER + orphan].endswith(" orphan")
+	assert "UpdateAccessKey" in ep.actions() and "DeleteAccessKey" not in ep.actions()
+	p = helper.run("--status")
+	assert "lost" in p.stdout and orphan in p.stdout, p.stdout
+	# a rotation needs the slot: then it goes, by its entry
+	ep.clear_calls()
+	p = helper.run("--rotate")
+	assert p.returncode == 0, p.stderr
+	assert keys(ep, LOGIN) == [helper.profile_key()]
+
+
+def test_a_lost_replys_key_is_deleted_when_a_rotation_needs_its_slot(helper):
 	ep = helper.ep
 	helper.configure(keys={"verify_interval": "0"})
 	assert helper.run().returncode == 0
 	held = helper.profile_key()
 	ep.update_key(held, age_days=100)
-	ep.hostile("never_reply", count=1, actions=["CreateAccessKey"], max_hold_s=3)
-	helper.configure(aws={"deadline": "2"}, keys={"verify_interval": "0"})
-	assert helper.run().returncode == 5
-	orphans = [k for k in keys(ep, LOGIN) if k != held]
-	assert len(orphans) == 1 and LEDGER + orphans[0] not in tags(ep, LOGIN)
-	ep.hostile(None)
-	helper.configure(aws={"deadline": "8"}, keys={"verify_interval": "0"})
+	orphan = lost_reply(helper)
 	p = helper.run()
 	assert p.returncode == 0, p.stderr
-	assert orphans[0] not in keys(ep, LOGIN)
+	assert orphan not in keys(ep, LOGIN)
 	assert keys(ep, LOGIN) == [helper.profile_key()]
+
+
+def test_a_key_made_by_hand_near_this_hosts_mark_is_never_touched(helper):
+	"""Issue 11 (2): the mark stayed open after its key was recorded, and a key an
+	administrator made within its window was deleted as this host's orphan, and the person's
+	own key rotated with it."""
+	ep = helper.ep
+	helper.configure(keys={"verify_interval": "0"})
+	assert helper.run().returncode == 0
+	mine = helper.profile_key()
+	by_hand, _ = ep.create_key(LOGIN)
+	ep.clear_calls()
+	for _ in range(2):
+		p = helper.run()
+		assert p.returncode == 0, p.stderr
+	assert sorted(keys(ep, LOGIN)) == sorted([mine, by_hand])
+	assert helper.profile_key() == mine
+	assert all(k["status"] == "Active" for k in ep.user(LOGIN)["keys"])
+	assert not (set(ep.actions()) & {"DeleteAccessKey", "UpdateAccessKey", "CreateAccessKey"})
 
 
 def test_an_untagged_key_near_another_hosts_mark_is_left_alone(helper):
