@@ -1,6 +1,7 @@
 /* state.c — per-user state files, alias cache and per-user locks in the state dir. */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
+#include "hostid.h"
+#include "safefile.h"
 #include "validate.h"
-#include "ledger.h"
 
 #define STATE_MAX_BYTES 8192
 
@@ -26,11 +28,14 @@ long long state_now_ms(void)
 bool state_valid_login(const char *s)
 {
 	size_t n = strlen(s);
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 
-	if (n < 1 || n > 64 || !strchr(ok, s[0]) || s[0] == '\0')
+	/* IAM's characters (template.h maps none to others); as a file name: no leading '-' (an
+	 * option to a tool reading the dir) and no leading '.' (".", "..", and the names of
+	 * safefile's temporary files, ".NAME.XXXX.tmp") */
+	if (n < 1 || n > 64 || s[0] == '-' || s[0] == '.')
 		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-") == n;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@+=,-") ==
+	       n;
 }
 
 static bool ours(const struct stat *st, mode_t type)
@@ -67,7 +72,7 @@ pai_err state_open(const char *dir, int *dirfd)
 	if (fd < 0)
 		return PAI_ERR_FILE;
 	if (fstat(fd, &st) != 0 || !ours(&st, S_IFDIR) || open_subdir(fd, "users") ||
-	    open_subdir(fd, "locks")) {
+	    open_subdir(fd, "locks") || open_subdir(fd, "requests")) {
 		close(fd);
 		return PAI_ERR_FILE;
 	}
@@ -107,54 +112,77 @@ out:
 	return e;
 }
 
-/* Writes data to dirfd/path atomically: temp file beside it, fsync, rename, fsync dir. */
-static pai_err write_atomic(int dirfd, const char *path, const char *data, size_t len)
+/* True when dir/f is a state record whose first line is "login=NAME". */
+static bool holds_record_of(int dfd, const char *f, const char *name)
 {
-	char tmp[256];
-	size_t off = 0;
-	int fd, n, dfd;
-	const char *slash = strrchr(path, '/');
+	char head[80], want[80];
+	ssize_t n;
+	int fd = openat(dfd, f, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int w = snprintf(want, sizeof(want), "login=%s\n", name);
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return PAI_ERR_INVALID;
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return PAI_ERR_FILE;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
+		return false;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return w > 0 && w < (int)sizeof(want) && n >= w && !memcmp(head, want, (size_t)w);
+}
 
-		if (w < 0 && errno == EINTR)
+/* Removes what killed writers left in dir: safefile_replace's temporary files of name
+ * (".NAME.<12 hex digits>.tmp") at least min_age seconds old. Writers of users/NAME hold
+ * NAME's lock, so for them any age will do. */
+static void sweep_temps(int dfd, const char *name, time_t min_age)
+{
+	size_t n = strlen(name);
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *d;
+	int fd = dup(dfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *f = de->d_name;
+
+		/* and those of writers before 0.2, "NAME.tmp.PID", when they hold NAME's record
+		 * (a login may be called "NAME.tmp.42" too) */
+		bool legacy = !strncmp(f, name, n) && !strncmp(f + n, ".tmp.", 5) && f[n + 5] &&
+		              strspn(f + n + 5, "0123456789") == strlen(f + n + 5) &&
+		              holds_record_of(dfd, f, name);
+
+		if (!legacy &&
+		    (strlen(f) != n + 18 || f[0] != '.' || strncmp(f + 1, name, n) != 0 ||
+		     f[n + 1] != '.' || strspn(f + n + 2, "0123456789abcdef") != 12 ||
+		     strcmp(f + n + 14, ".tmp") != 0))
 			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
+		if (fstatat(dfd, f, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime >= min_age)
+			unlinkat(dfd, f, 0);
 	}
-	if (fsync(fd) != 0)
-		goto fail;
-	close(fd);
-	if (renameat(dirfd, tmp, dirfd, path) != 0) {
-		unlinkat(dirfd, tmp, 0);
-		return PAI_ERR_FILE;
-	}
-	if (slash) {
-		char sub[256];
+	closedir(d);
+}
 
-		snprintf(sub, sizeof(sub), "%.*s", (int)(slash - path), path);
-		dfd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	} else {
-		dfd = dup(dirfd);
-	}
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return PAI_OK;
-fail:
-	close(fd);
-	unlinkat(dirfd, tmp, 0);
-	return PAI_ERR_FILE;
+/* Replaces dir/name (dir: "users" or "." of the state dir) with data: safefile_replace's
+ * random temporary name, fsync of the file, rename, checked fsync of the directory. */
+static pai_err write_atomic(int dirfd, const char *dir, const char *name, const char *data,
+                            size_t len, time_t sweep_age)
+{
+	struct safedir d = {-1, geteuid(), ""};
+	char err[256];
+	pai_err e;
+
+	d.fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d.fd < 0)
+		return PAI_ERR_FILE;
+	snprintf(d.path, sizeof(d.path), "%s", dir);
+	sweep_temps(d.fd, name, sweep_age);
+	e = safefile_replace(&d, name, data, len, 0600, err, sizeof(err));
+	safedir_close(&d);
+	return e;
 }
 
 static pai_err user_path(const char *login, char *out, size_t len)
@@ -206,7 +234,7 @@ static pai_err set_field(struct user_state *st, const char *k, const char *v)
 	if (!strcmp(k, "account"))
 		return set_str(st->account, sizeof(st->account), v, valid_account_id);
 	if (!strcmp(k, "host"))
-		return set_str(st->host, sizeof(st->host), v, ledger_valid_host);
+		return set_str(st->host, sizeof(st->host), v, hostid_valid_name);
 	if (!strcmp(k, "profile"))
 		return set_str(st->profile, sizeof(st->profile), v, NULL);
 	if (!strcmp(k, "key_id"))
@@ -299,7 +327,7 @@ pai_err state_write(int dirfd, const struct user_state *st)
 	if (!e && st->setup_pending)
 		e = buf_appendf(&b, "setup_pending=1\n");
 	if (!e)
-		e = write_atomic(dirfd, path, b.data, b.len);
+		e = write_atomic(dirfd, "users", st->login, b.data, b.len, 0);
 	buf_free(&b);
 	return e;
 }
@@ -361,7 +389,7 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
 	             (long long)now);
 	if (n < 0 || (size_t)n >= sizeof(data))
 		return PAI_ERR_INVALID;
-	return write_atomic(dirfd, "alias", data, (size_t)n);
+	return write_atomic(dirfd, ".", "alias", data, (size_t)n, 600);
 }
 
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
@@ -414,4 +442,124 @@ void state_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+pai_err state_machine_id(int dirfd, char out[HOSTID_LEN + 1])
+{
+	unsigned char rnd[16];
+	char tmp[64], id[HOSTID_LEN + 2];
+	struct buf b;
+	pai_err e;
+	int i, fd;
+
+	buf_init(&b, 64);
+	e = read_small(dirfd, "machine-id", &b);
+	if (e == PAI_ERR_NOT_FOUND) {
+		/* made whole under a temporary name, then linked: the first link wins */
+		if (getentropy(rnd, sizeof(rnd)) != 0)
+			goto out;
+		rnd[6] = (unsigned char)((rnd[6] & 0x0f) | 0x40);
+		rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
+		for (i = 0; i < 16; i++)
+			snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+		id[HOSTID_LEN] = '\n';
+		snprintf(tmp, sizeof(tmp), ".machine-id.%02x%02x%02x%02x%02x%02x.tmp", rnd[10],
+		         rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			goto out;
+		if (write(fd, id, HOSTID_LEN + 1) == HOSTID_LEN + 1 && fsync(fd) == 0)
+			(void)!linkat(dirfd, tmp, dirfd, "machine-id", 0); /* EEXIST: another won */
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		fsync(dirfd);
+		buf_reset(&b);
+		e = read_small(dirfd, "machine-id", &b);
+	}
+out:
+	if (!e && (b.len != HOSTID_LEN + 1 || b.data[HOSTID_LEN] != '\n'))
+		e = PAI_ERR_INVALID;
+	if (!e) {
+		b.data[HOSTID_LEN] = '\0';
+		e = hostid_valid_id(b.data) ? PAI_OK : PAI_ERR_INVALID;
+	}
+	if (!e)
+		memcpy(out, b.data, HOSTID_LEN + 1);
+	else if (e == PAI_ERR_NOT_FOUND)
+		e = PAI_ERR_FILE;
+	buf_free(&b);
+	return e;
+}
+
+pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b)
+{
+	char s[64], *p, *end;
+
+	memset(b, 0, sizeof(*b));
+	if (len < 7 || len >= sizeof(s) || memchr(data, '\0', len) || data[len - 1] != '\n')
+		return PAI_ERR_INVALID;
+	memcpy(s, data, len - 1);
+	s[len - 1] = '\0';
+	if (strncmp(s, "v1 ", 3) != 0)
+		return PAI_ERR_INVALID;
+	p = s + 3;
+	if (*p < '0' || *p > '9')
+		return PAI_ERR_INVALID;
+	errno = 0;
+	b->tokens_milli = strtoll(p, &end, 10);
+	if (errno || *end != ' ' || b->tokens_milli < 0)
+		return PAI_ERR_INVALID;
+	p = end + 1;
+	if (*p < '0' || *p > '9')
+		return PAI_ERR_INVALID;
+	b->at = strtoll(p, &end, 10);
+	if (errno || *end || b->at < 0)
+		return PAI_ERR_INVALID;
+	return PAI_OK;
+}
+
+pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
+                           unsigned interval, long long *wait_s)
+{
+	struct state_bucket bk;
+	long long full = (long long)burst * 1000, per = (long long)interval;
+	char path[128], line[64];
+	struct stat st;
+	ssize_t n;
+	int fd, len;
+	pai_err e = PAI_OK;
+
+	*wait_s = 0;
+	if (burst == 0)
+		return PAI_OK;
+	if (!state_valid_login(login) ||
+	    snprintf(path, sizeof(path), "requests/%s", login) >= (int)sizeof(path))
+		return PAI_ERR_INVALID;
+	fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) != 0 || !ours(&st, S_IFREG) || flock(fd, LOCK_EX) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return PAI_OK; /* no bookkeeping: not the person's fault */
+	}
+	n = pread(fd, line, sizeof(line), 0);
+	if (n <= 0 || state_bucket_parse(line, (size_t)n, &bk) || bk.at > (long long)now) {
+		bk.tokens_milli = full;
+		bk.at = (long long)now;
+	}
+	/* refill: one token per interval since the last take, up to the burst */
+	bk.tokens_milli += ((long long)now - bk.at) * 1000 / (per > 0 ? per : 1);
+	if (bk.tokens_milli > full)
+		bk.tokens_milli = full;
+	bk.at = (long long)now;
+	if (bk.tokens_milli < 1000) {
+		*wait_s = ((1000 - bk.tokens_milli) * per + 999) / 1000;
+		e = PAI_ERR_LIMIT;
+	} else {
+		bk.tokens_milli -= 1000;
+	}
+	len = snprintf(line, sizeof(line), "v1 %lld %lld\n", bk.tokens_milli, bk.at);
+	if (pwrite(fd, line, (size_t)len, 0) == len)
+		(void)!ftruncate(fd, len);
+	close(fd);
+	return e;
 }

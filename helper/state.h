@@ -3,6 +3,8 @@
  *   users/<login>      which key this host wrote for the login, when, when last verified
  *   alias              the account alias cache (one account per config), refreshed daily
  *   locks/<login>.lock per-user flock serialising parallel logins of one person
+ *   requests/<login>   the person's request allowance (--status, --rotate, --revoke)
+ *   machine-id         this machine's ID when the system has none (hostid.h), made once
  * Files are key=value lines, written atomically (temp file, fsync, rename, fsync dir). */
 #ifndef PAI_STATE_H
 #define PAI_STATE_H
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <time.h>
 #include "err.h"
+#include "hostid.h"
 #include "signin.h"
 
 #define STATE_ALIAS_TTL (24 * 3600)
@@ -29,10 +32,11 @@ struct user_state {
 	                     * login applies them again (file: setup_pending=1; absent = 0) */
 };
 
-/* Opens (creating users/ and locks/ as needed) the state dir. It must be a directory owned
- * by the effective uid and not writable by group or other: else PAI_ERR_FILE. */
+/* Opens (creating users/, locks/ and requests/ as needed) the state dir. It must be a directory
+ * owned by the effective uid and not writable by group or other: else PAI_ERR_FILE. */
 pai_err state_open(const char *dir, int *dirfd);
-/* True for a login name usable as a state file name: [A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}. */
+/* True for a login usable as a state file name: 1-64 of IAM's [A-Za-z0-9_+=,.@-], not
+ * starting with '-' or '.'. */
 bool state_valid_login(const char *login);
 /* Reads users/<login>; PAI_ERR_NOT_FOUND when absent; PAI_ERR_FILE when it is not a regular
  * file of ours; PAI_ERR_INVALID when a value fails validation (then treat as absent). */
@@ -51,6 +55,23 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
  * PAI_ERR_TIMEOUT when the deadline passes first. */
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd);
 void state_unlock(int fd);
+/* A machine ID (hostid.h) kept in the state dir, for systems without /etc/machine-id: read,
+ * or made once (random, exclusively: parallel first runs agree on one). */
+pai_err state_machine_id(int dirfd, char out[HOSTID_LEN + 1]);
+
+/* A token bucket per person: burst requests at once, then one per interval seconds. */
+struct state_bucket {
+	long long tokens_milli; /* tokens x 1000 */
+	long long at;           /* when tokens_milli was right (Unix seconds) */
+};
+/* Parses requests/<login>'s bytes: "v1 TOKENS_MILLI TIME\n"; PAI_ERR_INVALID otherwise. */
+pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b);
+/* Takes one request from login's bucket (burst 0 = no limit). PAI_ERR_LIMIT when it is
+ * empty, with *wait_s the seconds until the next one. A bucket file that cannot be read is
+ * a full one; one that cannot be written costs the request nothing. */
+pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
+                           unsigned interval, long long *wait_s);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long state_now_ms(void);
 

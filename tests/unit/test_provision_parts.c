@@ -1,6 +1,6 @@
-/* test_provision_parts.c — the helper's small libraries: key-ledger tags (hostile tags
- * skipped, never trusted), state files (hostile contents refused), the state dir (ownership,
- * lock, alias cache), sign-in URLs per partition, and scope rules. */
+/* test_provision_parts.c — the helper's small libraries: state files (hostile contents
+ * refused), the state dir (ownership, lock, alias cache), sign-in URLs per partition, and
+ * scope rules. The ledger has its own (test_ledger.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,92 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ledger.h"
 #include "scope.h"
 #include "signin.h"
 #include "state.h"
-
-static void set_tag(struct iam_tag *t, const char *k, const char *v)
-{
-	snprintf(t->key, sizeof(t->key), "%s", k);
-	snprintf(t->value, sizeof(t->value), "%s", v);
-}
-
-static void ledger_reads_good_entries_and_skips_hostile_ones(void **st)
-{
-	struct iam_tag tags[9];
-	struct ledger l;
-	const struct ledger_entry *e;
-
-	(void)st;
-	set_tag(&tags[0], LEDGER_KEY_PREFIX "AKIAAAAAAAAAAAAAAAAA", "hosta 2026-01-02T03:04:05Z");
-	set_tag(&tags[1], LEDGER_KEY_PREFIX "AKIA-BAD", "hosta 2026-01-02T03:04:05Z");
-	set_tag(&tags[2], LEDGER_KEY_PREFIX "AKIABBBBBBBBBBBBBBBB", "host.b 2026-01-02T03:04:05Z");
-	set_tag(&tags[3], LEDGER_KEY_PREFIX "AKIACCCCCCCCCCCCCCCC", "hostc yesterday");
-	set_tag(&tags[4], LEDGER_KEY_PREFIX "AKIADDDDDDDDDDDDDDDD", "");
-	set_tag(&tags[5], LEDGER_KEY_PREFIX "AKIAEEEEEEEEEEEEEEEE", " 2026-01-02T03:04:05Z");
-	set_tag(&tags[6], "team", "platform");
-	set_tag(&tags[7], LEDGER_OWNER_KEY, "false");
-	set_tag(&tags[8], LEDGER_KEY_PREFIX "AKIAFFFFFFFFFFFFFFFF", "hostf 2026-02-30T00:00:00Z x");
-	ledger_from_tags(tags, 9, &l);
-	assert_int_equal(l.n, 1);
-	e = ledger_find(&l, "AKIAAAAAAAAAAAAAAAAA");
-	assert_non_null(e);
-	assert_string_equal(e->host, "hosta");
-	assert_int_equal(e->created, 1767323045);
-	assert_null(ledger_find(&l, "AKIABBBBBBBBBBBBBBBB"));
-	assert_false(ledger_is_managed(tags, 9));
-	set_tag(&tags[7], LEDGER_OWNER_KEY, LEDGER_OWNER_VALUE);
-	assert_true(ledger_is_managed(tags, 9));
-}
-
-static void ledger_pending_marks_round_trip_expire_and_refuse_bad_input(void **st)
-{
-	struct iam_tag tags[3];
-	time_t t = 0;
-
-	(void)st;
-	memset(tags, 0, sizeof(tags));
-	assert_int_equal(ledger_make_pending_tag("bastion-1", 1767323045, &tags[0]), PAI_OK);
-	assert_string_equal(tags[0].key, "pam-aws-iam:pending:bastion-1");
-	assert_int_equal(ledger_make_pending_tag("hostb", 1767323000, &tags[1]), PAI_OK);
-	snprintf(tags[2].key, sizeof(tags[2].key), "pam-aws-iam:pending:hostc");
-	snprintf(tags[2].value, sizeof(tags[2].value), "yesterday\n[evil]");
-	assert_true(ledger_pending_time(tags, 3, "bastion-1", &t));
-	assert_int_equal(t, 1767323045);
-	assert_false(ledger_pending_time(tags, 3, "hostc", &t)); /* malformed: no mark */
-	assert_false(ledger_pending_time(tags, 3, "nohost", &t));
-	assert_false(ledger_pending_expired(&tags[0], 1767323045 + 3600));
-	assert_true(ledger_pending_expired(&tags[0], 1767323045 + LEDGER_PENDING_MAX_AGE + 1));
-	assert_true(ledger_pending_expired(&tags[2], 1767323045)); /* malformed: prune */
-	assert_int_equal(ledger_make_pending_tag("bad host", 0, &tags[0]), PAI_ERR_INVALID);
-	assert_int_equal(ledger_make_pending_tag("", 0, &tags[0]), PAI_ERR_INVALID);
-}
-
-static void ledger_tag_round_trips_and_refuses_bad_input(void **st)
-{
-	struct iam_tag t;
-	struct ledger l;
-	char long_id[130];
-
-	(void)st;
-	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "bastion-1", 1767323045, &t),
-	                 PAI_OK);
-	assert_string_equal(t.key, "pam-aws-iam:key:AKIAAAAAAAAAAAAAAAAA");
-	assert_string_equal(t.value, "bastion-1 2026-01-02T03:04:05Z");
-	ledger_from_tags(&t, 1, &l);
-	assert_int_equal(l.n, 1);
-	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "bad host", 0, &t),
-	                 PAI_ERR_INVALID);
-	assert_int_equal(ledger_make_tag("AKIAAAAAAAAAAAAAAAAA", "", 0, &t), PAI_ERR_INVALID);
-	assert_int_equal(ledger_make_tag("AKIA\nX", "h", 0, &t), PAI_ERR_INVALID);
-	memset(long_id, 'A', 120);
-	long_id[120] = '\0'; /* valid key ID, but the tag key would pass 128 */
-	assert_int_equal(ledger_make_tag(long_id, "h", 0, &t), PAI_ERR_INVALID);
-	assert_false(ledger_valid_host("a.b"));
-	assert_false(ledger_valid_host("h\xc3\xa9"));
-	assert_true(ledger_valid_host("web_01-a"));
-}
 
 static void signin_urls_per_partition(void **st)
 {
@@ -182,7 +99,62 @@ static void state_refuses_hostile_contents(void **st)
 	assert_false(state_valid_login(".hidden"));
 	assert_false(state_valid_login("a/b"));
 	assert_false(state_valid_login(""));
+	assert_false(state_valid_login("-rf"));
 	assert_true(state_valid_login("alice.smith@corp"));
+	/* IAM's other characters are a login's too (issue: refused as "not usable") */
+	assert_true(state_valid_login("a+b=c,d"));
+	assert_true(state_valid_login("_x"));
+}
+
+static void request_allowance_refills_and_survives_hostile_files(void **st)
+{
+	char dir[] = "/tmp/pai-bucket-XXXXXX", path[128], cmd[128], mid[HOSTID_LEN + 1],
+	     mid2[HOSTID_LEN + 1];
+	static const char *const bad[] = {
+	    "",          "v1 5 5",    "v2 5 5\n",   "v1 -5 5\n", "v1 5 -5\n",
+	    "v1 5\n",    "v1  5 5\n", "v1 5 5 5\n", "v1 x 5\n",  "v1 99999999999999999999 5\n",
+	    "v1 5 5\n\n"};
+	struct state_bucket b;
+	long long wait = 0;
+	size_t i;
+	int fd, k;
+	FILE *f;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (state_bucket_parse(bad[i], strlen(bad[i]), &b) == PAI_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(state_bucket_parse("v1 5000 100\n", 12, &b), PAI_OK);
+	assert_int_equal(b.tokens_milli, 5000);
+	assert_int_equal(b.at, 100);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(state_open(dir, &fd), PAI_OK);
+	/* three at once, then one per 60 s */
+	for (k = 0; k < 3; k++)
+		assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, &wait), PAI_OK);
+	assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, &wait), PAI_ERR_LIMIT);
+	assert_int_equal(wait, 60);
+	assert_int_equal(state_take_request(fd, "alice", 1030, 3, 60, &wait), PAI_ERR_LIMIT);
+	assert_int_equal(wait, 30);
+	assert_int_equal(state_take_request(fd, "alice", 1060, 3, 60, &wait), PAI_OK);
+	assert_int_equal(state_take_request(fd, "bob", 1060, 3, 60, &wait),
+	                 PAI_OK); /* per person */
+	assert_int_equal(state_take_request(fd, "alice", 1060, 0, 60, &wait), PAI_OK); /* off */
+	/* a garbled file is a full bucket, never a locked-out person */
+	snprintf(path, sizeof(path), "%s/requests/alice", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("v1 garbage\n", f);
+	fclose(f);
+	assert_int_equal(state_take_request(fd, "alice", 1061, 3, 60, &wait), PAI_OK);
+	/* the machine ID a system without /etc/machine-id gets: made once, then the same */
+	assert_int_equal(state_machine_id(fd, mid), PAI_OK);
+	assert_true(hostid_valid_id(mid));
+	assert_int_equal(state_machine_id(fd, mid2), PAI_OK);
+	assert_string_equal(mid, mid2);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void state_dir_round_trip_lock_and_alias(void **st)
@@ -275,13 +247,11 @@ static void scope_min_uid_and_exclude(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(ledger_reads_good_entries_and_skips_hostile_ones),
-	    cmocka_unit_test(ledger_tag_round_trips_and_refuses_bad_input),
-	    cmocka_unit_test(ledger_pending_marks_round_trip_expire_and_refuse_bad_input),
 	    cmocka_unit_test(signin_urls_per_partition),
 	    cmocka_unit_test(state_parses_its_own_format),
 	    cmocka_unit_test(state_refuses_hostile_contents),
 	    cmocka_unit_test(state_dir_round_trip_lock_and_alias),
+	    cmocka_unit_test(request_allowance_refills_and_survives_hostile_files),
 	    cmocka_unit_test(state_refuses_a_symlinked_state_file),
 	    cmocka_unit_test(scope_min_uid_and_exclude),
 	};
