@@ -4,6 +4,7 @@
  * line of its own, so the text reaches it through our own reader, which refuses long lines,
  * NUL bytes and tells the handler the line number and whether the line is a continuation
  * (allowed for list keys only: that is how a long list is written). */
+#include "ledger.h"
 #include "config.h"
 
 #include <errno.h>
@@ -322,11 +323,15 @@ static const struct key_def keys[] = {
     {"keys", "on_limit", K_ENUM, OFF(on_limit), 0, 0, 0, on_limits, NULL, 0},
     {"keys", "wait_until_usable", K_UINT, OFF(wait_until_usable), 0, 0, 300, NULL, NULL, 0},
     {"keys", "region", K_STR, OFF(region), SZ(region), 0, 0, NULL, check_region, 0},
+    {"keys", "request_burst", K_UINT, OFF(request_burst), 0, 0, 100, NULL, NULL, 0},
+    {"keys", "request_interval", K_UINT, OFF(request_interval), 0, 1, 86400, NULL, NULL, 0},
     {"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
     {"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
     {"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(PAI_CONF_MAX_TAGS + LEDGER_RESERVED_TAGS <= IAM_MAX_TAGS,
+               "the config's tags must leave room for the tool's own");
 
 /* The list storage is the struct's tail (config.h): everything before it is zeroed. */
 #define CONF_LISTS_START offsetof(struct pai_config, scope_groups)
@@ -357,6 +362,8 @@ void config_defaults(struct pai_config *cfg)
 	cfg->max_age_days = 90;
 	cfg->verify_interval = 3600;
 	cfg->on_limit = PAI_ON_LIMIT_FAIL;
+	cfg->request_burst = 5;
+	cfg->request_interval = 60;
 	cfg->show_url = true;
 	cfg->password = PAI_PASSWORD_NO;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pam_aws_iam");
@@ -459,10 +466,11 @@ static bool add_tag(struct loader *ld, char *item)
 		val++;
 	for (i = strlen(key); i && (key[i - 1] == ' ' || key[i - 1] == '\t'); i--)
 		key[i - 1] = '\0';
-	if (!valid_tag_key(key) || strncasecmp(key, "aws:", 4) == 0) {
+	if (!valid_tag_key(key) || strncasecmp(key, "aws:", 4) == 0 ||
+	    strncasecmp(key, "pam-aws-iam:", 12) == 0) {
 		fail(ld,
 		     "tag key '%.64s' is not 1-128 of letters, digits, space and _.:/=+-@ "
-		     "(and may not start with aws:)",
+		     "(and may not start with aws: or with pam-aws-iam:, the tool's own)",
 		     key);
 		return false;
 	}
@@ -480,7 +488,8 @@ static bool add_tag(struct loader *ld, char *item)
 			return false;
 		}
 	if (c->n_tags >= PAI_CONF_MAX_TAGS) {
-		fail(ld, "more than %d tags", PAI_CONF_MAX_TAGS);
+		fail(ld, "more than %d tags (IAM allows 50 per user; 5 are the tool's own)",
+		     PAI_CONF_MAX_TAGS);
 		return false;
 	}
 	memcpy(c->tags[c->n_tags].key, key, strlen(key) + 1);
@@ -836,6 +845,8 @@ void config_print(const struct pai_config *c, FILE *f)
 	fprintf(f, "on_limit = %s\nwait_until_usable = %u\nregion = %s\n",
 	        on_limits[c->on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED], c->wait_until_usable,
 	        c->region);
+	fprintf(f, "request_burst = %u\nrequest_interval = %u\n", c->request_burst,
+	        c->request_interval);
 	fprintf(f, "\n[console]\nshow_url = %s\npassword = %s\n", c->show_url ? "yes" : "no",
 	        passwords[c->password == PAI_PASSWORD_INITIAL]);
 	fprintf(f, "\n[state]\ndir = %s\n", c->state_dir);

@@ -23,7 +23,7 @@
 #define PAI_CONF_MAX_POLICIES   20          /* IAM: managed policies per user (hard quota) */
 #define PAI_CONF_TAG_KEY_MAX    129         /* NUL included */
 #define PAI_CONF_TAG_VALUE_MAX  257         /* template, NUL included */
-#define PAI_CONF_MAX_TAGS       48          /* IAM: 50; 2 are the tool's (ledger.h) */
+#define PAI_CONF_MAX_TAGS       45          /* IAM: 50; 5 are the tool's (ledger.h) */
 #define PAI_CONF_REGION_MAX     64          /* NUL included */
 #define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
 
@@ -71,6 +71,8 @@ struct pai_config {
 	enum pai_on_limit on_limit;
 	unsigned wait_until_usable;       /* seconds, 0-300, within deadline */
 	char region[PAI_CONF_REGION_MAX]; /* "" = leave ~/.aws/config alone */
+	unsigned request_burst;           /* 0-100: a person's AWS runs at once; 0 = no limit */
+	unsigned request_interval;        /* seconds, 1-86400: then one per interval */
 
 	/* [console] */
 	bool show_url;
