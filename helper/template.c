@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "validate.h"
 
 #define IAM_USER_MAX 64
@@ -157,24 +156,5 @@ pai_err template_tag_value(const char *tmpl, const struct template_vars *v, char
 		return PAI_ERR_TOOBIG;
 	}
 	memcpy(out, tmp, n + 1);
-	return PAI_OK;
-}
-
-pai_err template_short_hostname(char *out, size_t outlen)
-{
-	char h[256];
-	size_t n;
-
-	if (!out || !outlen)
-		return PAI_ERR_INVALID;
-	out[0] = '\0';
-	if (gethostname(h, sizeof(h)) != 0)
-		return PAI_ERR_INVALID;
-	h[sizeof(h) - 1] = '\0';
-	n = strcspn(h, ".");
-	if (n == 0 || n + 1 > outlen)
-		return PAI_ERR_INVALID;
-	memcpy(out, h, n);
-	out[n] = '\0';
 	return PAI_OK;
 }

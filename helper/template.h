@@ -29,7 +29,5 @@ pai_err template_user_name(const char *tmpl, const struct template_vars *v, char
 /* Expands a tag-value template and checks the result is a valid IAM tag value. */
 pai_err template_tag_value(const char *tmpl, const struct template_vars *v, char *out,
                            size_t outlen, char *err, size_t errlen);
-/* The short host name: gethostname() up to the first dot. PAI_ERR_INVALID when empty. */
-pai_err template_short_hostname(char *out, size_t outlen);
 
 #endif

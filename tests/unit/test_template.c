@@ -123,17 +123,6 @@ static void tag_values(void **state)
 	                 PAI_ERR_INVALID);
 }
 
-static void short_hostname(void **state)
-{
-	char h[256], tiny[1];
-
-	(void)state;
-	assert_int_equal(template_short_hostname(h, sizeof(h)), PAI_OK);
-	assert_true(strlen(h) > 0);
-	assert_null(strchr(h, '.'));
-	assert_int_equal(template_short_hostname(tiny, sizeof(tiny)), PAI_ERR_INVALID);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,7 +132,6 @@ int main(void)
 	    cmocka_unit_test(user_names_follow_iam_rules),
 	    cmocka_unit_test(every_byte_is_judged_like_validate),
 	    cmocka_unit_test(tag_values),
-	    cmocka_unit_test(short_hostname),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
