@@ -144,7 +144,8 @@ class Install:
 		cfg = {"aws": {"endpoint": url or self.ep.url, "sts_endpoint": url or self.ep.url,
 		               "credentials": self.admin, "deadline": str(HOST_DEADLINE),
 		               "connect_timeout": "2"},
-		       "keys": {}, "state": {"dir": self.state}}
+		       # a test's person runs many times: no rate limit unless a test sets one
+		       "keys": {"request_burst": "0"}, "state": {"dir": self.state}}
 		for k, v in sections.items():
 			cfg.setdefault(k, {}).update(v)
 		tmp = SYSTEM_CONFIG + ".pai-test"
@@ -868,7 +869,9 @@ def test_account_named_after_an_unmanaged_iam_user_gets_nothing(box, case):
 	ep.clear_calls()
 	p = box.run(pw=pw)
 	assert p.returncode == ac.EXIT_REFUSED, p.stdout + p.stderr
-	assert "not managed" in p.stderr and len(p.stderr.splitlines()) == 1
+	# refused: not the tool's user, or (administrator) not even this exact name
+	assert ("not managed" in p.stderr or "exists as Administrator" in p.stderr) and \
+		len(p.stderr.splitlines()) == 1
 	assert secret not in p.stdout + p.stderr
 	assert not set(ep.actions()) & ac.MUTATING, ep.actions()
 	after = ep.user(iam_name)
@@ -877,3 +880,90 @@ def test_account_named_after_an_unmanaged_iam_user_gets_nothing(box, case):
 	assert ac.tree_snapshot(pw.pw_dir) == home_before
 	box.check_output_clean(p)
 	box.assert_outside_untouched()
+
+
+# ---------------------------------------------------------------- whose IAM user, how often
+
+@contextlib.contextmanager
+def more_accounts(*names):
+	"""Login accounts beyond the box's (Debian's useradd takes upper case and, with
+	--badname, IAM's + = , too); removed after."""
+	for n in names:
+		account_cmd("useradd", "--badname", "-m", "-s", "/bin/sh", n, want_exists=True)
+	try:
+		yield [pwd.getpwnam(n) for n in names]
+	finally:
+		for n in names:
+			if _exists(n):
+				account_cmd("userdel", "-r", "-f", n, want_exists=False)
+			subprocess.run(["groupdel", n], capture_output=True)
+
+
+def home_key(pw):
+	cp = configparser.RawConfigParser()
+	cp.read(os.path.join(pw.pw_dir, ".aws", "credentials"))
+	return cp.get("default", "aws_access_key_id", fallback=None)
+
+
+def test_a_login_differing_only_in_case_cannot_take_over_an_iam_user(box):
+	"""useradd rt-alice; useradd rt-Alice: rt-Alice's GetUser answered with rt-alice, and the
+	helper handed rt-Alice a key of rt-alice's, deleting rt-alice's own."""
+	ep = box.ep
+	with more_accounts("rt-alice", "rt-Alice") as (lower, upper):
+		p = box.run(pw=lower)
+		assert p.returncode == ac.EXIT_OK, p.stderr
+		k1 = home_key(lower)
+		p = box.run(pw=upper)
+		assert p.returncode == ac.EXIT_REFUSED, p.stderr
+		assert "exists as rt-alice" in p.stderr and len(p.stderr.splitlines()) == 1
+		assert home_key(upper) is None
+		assert [k["id"] for k in ep.user("rt-alice")["keys"]] == [k1]
+		box.configure(keys={"verify_interval": "0"})
+		for pw in (lower, upper, lower):
+			box.run(pw=pw)
+		assert [k["id"] for k in ep.user("rt-alice")["keys"]] == [k1]
+		assert home_key(lower) == k1 and home_key(upper) is None
+		box.check_output_clean(p)
+
+
+def test_a_login_with_iams_plus_equals_and_comma_gets_its_key(box):
+	"""pam_aws_iam.conf(5) refuses only characters outside IAM's set, yet such a login was
+	refused as "not usable as a state file name"."""
+	ep = box.ep
+	with more_accounts("paitest+a=b,c") as (pw,):
+		p = box.run(pw=pw)
+		assert p.returncode == ac.EXIT_OK, p.stderr
+		kid = home_key(pw)
+		assert [k["id"] for k in ep.user("paitest+a=b,c")["keys"]] == [kid]
+		assert os.path.exists(os.path.join(box.state, "users", "paitest+a=b,c"))
+		ep.clear_calls()
+		p = box.run(pw=pw)
+		assert p.returncode == ac.EXIT_OK and ep.actions() == []
+
+
+def test_one_person_cannot_throttle_the_whole_account(box):
+	"""--rotate 20 times in a second made about 150 IAM calls a second; IAM throttles per
+	account, so everyone's logins failed with it. A person gets request_burst runs that call
+	AWS at once, then one per request_interval; root is not limited."""
+	ep = box.ep
+	box.configure(keys={"request_burst": "3", "request_interval": "60"})
+	assert box.run().returncode == ac.EXIT_OK  # the first login: one of the three
+	ep.clear_calls()
+	results = [box.run("--rotate") for _ in range(20)]
+	codes = [r.returncode for r in results]
+	assert codes.count(ac.EXIT_OK) == 2, codes
+	assert codes.count(ac.EXIT_BUSY) == 18, codes
+	busy = [r for r in results if r.returncode == ac.EXIT_BUSY][0]
+	assert "try again in" in busy.stderr and len(busy.stderr.splitlines()) == 1
+	assert len(ep.calls()) <= 2 * 7, ep.actions()
+	assert all(r.elapsed < 5 for r in results if r.returncode == ac.EXIT_BUSY)
+	# --status is a request too; a login over the limit keeps the key in place, unverified
+	assert box.run("--status").returncode == ac.EXIT_BUSY
+	box.configure(keys={"request_burst": "3", "request_interval": "60", "verify_interval": "0"})
+	ep.clear_calls()
+	p = box.run()
+	assert p.returncode == ac.EXIT_OK and ep.actions() == [], p.stderr
+	# root acting for the person is not limited
+	p = subprocess.run([box.helper, "--user", LOGIN, "--status"], capture_output=True, text=True,
+	                   env=top.clean_env(), stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+	assert p.returncode == ac.EXIT_OK, p.stderr
