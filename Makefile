@@ -103,13 +103,17 @@ $(B)/%: tests/tools/%.c $(B)/libpai.a | $(B)
 $(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 
 
+# A test library: the helper's syslog lines into a file (tests/preload/syslog-capture.c).
+$(B)/tests/syslog-capture.so: tests/preload/syslog-capture.c | $(B)/tests
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(B) $(B)/obj $(B)/pic $(B)/tests:
 	mkdir -p $@
 
-test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest
+test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest $(B)/tests/syslog-capture.so
 
 # Installs missing Debian build/test packages when root; otherwise says which are missing.
 deps:
