@@ -69,9 +69,12 @@ def run_unit(build_dir, label="unit", env=None):
             sys.stdout.write(out[-4000:] + "\n")
             names = re.findall(r"\[  FAILED  \] (\w+)$", out, re.M) or ["(crashed)"]
             FAILED.extend(f"{label} {name}: {n}" for n in names)
+        reasons = {}
         for line in out.splitlines():
             if "SKIP" in line and "reason" in line.lower():
-                print("   ", line.strip())
+                reasons[line.strip()] = reasons.get(line.strip(), 0) + 1
+        for line, n in reasons.items():
+            print("   ", line, f"({n} tests)" if n > 1 else "")
     return passed, failed, skipped
 
 

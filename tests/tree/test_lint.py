@@ -19,7 +19,9 @@ def test_cppcheck_reports_nothing():
 @pytest.mark.skipif(not shutil.which("clang-format"), reason="clang-format not installed")
 def test_c_sources_are_clang_formatted():
 	files = sorted(glob.glob(os.path.join(TOP, "helper/*.[ch]")) +
-	               glob.glob(os.path.join(TOP, "pam_module/*.[ch]")))
+	               glob.glob(os.path.join(TOP, "pam_module/*.[ch]")) +
+	               glob.glob(os.path.join(TOP, "tests/unit/*.c")) +
+	               glob.glob(os.path.join(TOP, "tests/preload/*.c")))
 	bad = []
 	for f in files:
 		p = subprocess.run(["clang-format", "--dry-run", "--Werror", f], capture_output=True,
