@@ -47,58 +47,96 @@ DEFS      := -D_GNU_SOURCE -DPAI_VERSION='"$(VERSION)"' \
 # only where the compiler takes them (CET on x86, BTI/PAC on arm64).
 HARDEN_EXTRA := $(foreach f,-fcf-protection -mbranch-protection=standard -fstack-clash-protection,\
                   $(shell $(CC) -Werror $(f) -E -x c /dev/null >/dev/null 2>&1 && echo $(f)))
-ALL_CFLAGS = $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) $(PKG_CFLAGS)
+# The core is compiled seeing helper/ only, so no core file can include a network header.
+CORE_CFLAGS = $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA)
+ALL_CFLAGS  = $(WARN) $(DEFS) -Ihelper -Ihelper/net $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) $(PKG_CFLAGS)
 
-# helper/*.c except main.c is the client/provisioning library every binary and test links.
-LIB_SRCS   := $(filter-out helper/main.c,$(wildcard helper/*.c))
-LIB_OBJS   := $(LIB_SRCS:helper/%.c=$(B)/obj/%.o)
-PIC_OBJS   := $(LIB_SRCS:helper/%.c=$(B)/pic/%.o)
+# The two halves of the helper, listed as OpenSSH lists SSHKEYSIGN_OBJS.
+# The setuid executable (helper/): libc and inih only. It runs every login and, on the fast
+# path, nothing else; tests/tree/test_layout.py checks it links no network library.
+CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/privs.c \
+             helper/config.c helper/scope.c helper/state.c helper/profile.c helper/credfile.c \
+             helper/awscreds.c helper/safefile.c helper/template.c helper/validate.c \
+             helper/buf.c helper/err.c helper/clock.c helper/hostaddr.c helper/hostid.c \
+             helper/sha256.c \
+             helper/netlib.c
+# Decisions only the network half takes, from the core's pure code (libc only).
+PLAN_SRCS := helper/keyplan.c helper/ledger.c
+# pai-network.so (helper/net/): what talks to AWS, with libcurl, OpenSSL, libxml2, json-c;
+# loaded by netlib.c only when a run must call AWS.
+NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
+             helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
+             helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
+             helper/net/iam_reply.c helper/net/imds.c helper/net/signin.c helper/net/sigv4.c \
+             helper/net/xmlreply.c
+# ...and the core code it calls.
+NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/netlib.c \
+                      helper/scope.c,$(CORE_SRCS)) $(PLAN_SRCS)
+NETLIB_SRCS := $(NET_SRCS) $(NETLIB_CORE_SRCS)
+
+obj = $(patsubst helper/%.c,$(B)/$(1)/%.o,$(2))
+CORE_OBJS   := $(call obj,obj,$(CORE_SRCS))
+NETLIB_OBJS := $(call obj,pic,$(NETLIB_SRCS))
+# The unit tests and tools link every object but main's, built once more with
+# -DPAI_UNITTESTS (unittest.h: UNITTEST functions visible), and their own support code: the
+# raw request reader of the signer's tests and the module's output filter.
+TEST_SUPPORT_SRCS := tests/tools/sigv4_rawreq.c pam_module/capture.c
+UTEST_OBJS := $(call obj,utest,$(filter-out helper/main.c,$(CORE_SRCS)) $(PLAN_SRCS) $(NET_SRCS)) \
+              $(B)/utest/sigv4_rawreq.o $(B)/utest/capture.o
+CORE_HDRS  := $(wildcard helper/*.h)
+NET_HDRS   := $(wildcard helper/net/*.h)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-TOOL_SRCS  := $(wildcard tests/tools/*.c)
+TOOL_SRCS  := $(filter-out $(TEST_SUPPORT_SRCS),$(wildcard tests/tools/*.c))
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(B)/%)
 
 .PHONY: all check deps unit test-bins asan demo bench deb install install-setuid fuzz clean format cppcheck
 all: $(B)/pam_aws_iam.so $(B)/aws-iam-provision $(B)/pai-network.so $(TOOL_BINS)
 
-$(B)/obj/%.o: helper/%.c $(wildcard helper/*.h) | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
+$(B)/obj/%.o: helper/%.c $(CORE_HDRS) | $(B)/obj
+	$(CC) $(CORE_CFLAGS) -fPIE -c -o $@ $<
+$(B)/pic/%.o: helper/%.c $(CORE_HDRS) | $(B)/pic
+	$(CC) $(CORE_CFLAGS) -fPIC -c -o $@ $<
+$(B)/pic/net/%.o: helper/net/%.c $(CORE_HDRS) $(NET_HDRS) | $(B)/pic/net
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+UTEST_CFLAGS = $(ALL_CFLAGS) -Itests/tools -Ipam_module -DPAI_UNITTESTS -fPIE
+$(B)/utest/%.o: helper/%.c $(CORE_HDRS) | $(B)/utest
+	$(CC) $(UTEST_CFLAGS) -c -o $@ $<
+$(B)/utest/net/%.o: helper/net/%.c $(CORE_HDRS) $(NET_HDRS) | $(B)/utest/net
+	$(CC) $(UTEST_CFLAGS) -c -o $@ $<
+$(B)/utest/%.o: tests/tools/%.c $(CORE_HDRS) $(NET_HDRS) | $(B)/utest
+	$(CC) $(UTEST_CFLAGS) -c -o $@ $<
+$(B)/utest/%.o: pam_module/%.c $(wildcard pam_module/*.h) | $(B)/utest
+	$(CC) $(UTEST_CFLAGS) -c -o $@ $<
 
-$(B)/libpai.a: $(LIB_OBJS)
+$(B)/libpai.a: $(UTEST_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-# The executable links libc and inih only: the fast path loads no network library. What
-# calls AWS is in pai-network.so (provision_net.c and what it pulls from the same sources,
-# built position-independent), loaded by netlib.c when a run needs it.
-$(B)/aws-iam-provision: helper/main.c $(B)/libpai.a
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(INIH_LIBS)
+$(B)/aws-iam-provision: $(CORE_OBJS)
+	$(CC) $(CORE_CFLAGS) -fPIE -pie -o $@ $(CORE_OBJS) $(LDFLAGS) $(INIH_LIBS)
 	echo '$(NETLIB_PATH)' >$(B)/pai-network.path
 
-$(B)/pic/%.o: helper/%.c $(wildcard helper/*.h) | $(B)/pic
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
-
-$(B)/libpai-pic.a: $(PIC_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-$(B)/pai-network.so: $(B)/pic/provision_net.o $(B)/libpai-pic.a helper/pai-network.map
+$(B)/pai-network.so: $(NETLIB_OBJS) helper/net/pai-network.map
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -Wl,--no-undefined \
-	  -Wl,--version-script=helper/pai-network.map -o $@ $< $(B)/libpai-pic.a $(LDFLAGS) $(PKG_LIBS)
+	  -Wl,--version-script=helper/net/pai-network.map -o $@ $(NETLIB_OBJS) $(LDFLAGS) $(PKG_LIBS)
 
 # A helper whose library path is a fixed test directory, for the root-only test that a
 # setuid helper refuses an unsafe pai-network.so (tests/component/test_setuid.py).
 NETLIB_TEST_PATH := /run/pai-netlib-test/pai-network.so
-$(B)/tests/aws-iam-provision-netlibtest: helper/main.c helper/netlib.c $(B)/libpai.a | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -UPAI_NETLIB_PATH -DPAI_NETLIB_PATH='"$(NETLIB_TEST_PATH)"' -fPIE -pie \
-	  -o $@ helper/main.c helper/netlib.c $(B)/libpai.a $(LDFLAGS) $(INIH_LIBS)
+$(B)/tests/aws-iam-provision-netlibtest: $(filter-out $(B)/obj/netlib.o,$(CORE_OBJS)) helper/netlib.c | $(B)/tests
+	$(CC) $(CORE_CFLAGS) -UPAI_NETLIB_PATH -DPAI_NETLIB_PATH='"$(NETLIB_TEST_PATH)"' -fPIE -pie \
+	  -o $@ $^ $(LDFLAGS) $(INIH_LIBS)
 
-# The module links libpam only: no network code in the login process.
-$(B)/pam_aws_iam.so: $(wildcard pam_module/*.c pam_module/*.h) | $(B)
-	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) -fPIC -shared -Wl,--no-undefined \
-	  -Wl,--version-script=pam_module/pam_aws_iam.map -o $@ $(filter %.c,$^) $(LDFLAGS) $(PAM_LIBS)
+# The module links libpam only: no network code in the login process. It judges the helper
+# with the helper's own file trust (safefile.c and what it needs: libc only).
+MODULE_SRCS := $(wildcard pam_module/*.c) helper/safefile.c helper/buf.c helper/err.c
+$(B)/pam_aws_iam.so: $(MODULE_SRCS) $(wildcard pam_module/*.h) $(CORE_HDRS) | $(B)
+	$(CC) $(WARN) $(DEFS) -Ihelper $(CPPFLAGS) $(CFLAGS) $(HARDEN_EXTRA) -fPIC -shared -Wl,--no-undefined \
+	  -Wl,--version-script=pam_module/pam_aws_iam.map -o $@ $(MODULE_SRCS) $(LDFLAGS) $(PAM_LIBS)
 
 # Test tools: tests/tools/NAME.c -> build/NAME
 $(B)/%: tests/tools/%.c $(B)/libpai.a | $(B)
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS)
+	$(CC) $(UTEST_CFLAGS) -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS)
 # The PAM test driver opens sessions through libpam.
 $(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 
@@ -108,9 +146,9 @@ $(B)/tests/syslog-capture.so: tests/preload/syslog-capture.c | $(B)/tests
 	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(UTEST_CFLAGS) -Wno-missing-prototypes -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(B) $(B)/obj $(B)/pic $(B)/tests:
+$(B) $(B)/obj $(B)/pic $(B)/pic/net $(B)/utest $(B)/utest/net $(B)/tests:
 	mkdir -p $@
 
 test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest $(B)/tests/syslog-capture.so
@@ -144,8 +182,8 @@ demo: deps
 	$(MAKE) all
 	/usr/bin/python3 tests/demo/demo.py
 
-# One table of the issue-6 figures (medians of N runs each, N >= 5), also written to
-# BENCHMARKS.md with the machine and its load. About 3-5 minutes; the PAM row needs root.
+# One table of the figures (medians of N runs each, N >= 5): session open, fast path, first
+# login, memory, load; also written to BENCHMARKS.md with the machine and its load. About 3-5 minutes; the PAM row needs root.
 bench: all
 	/usr/bin/python3 tests/bench/bench.py -n $(or $(N),7) -b $(B) -o BENCHMARKS.md
 
@@ -153,11 +191,12 @@ fuzz:
 	B=$(B) tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 format:
-	clang-format -i helper/*.[ch] pam_module/*.[ch] tests/unit/*.c tests/tools/*.c
+	clang-format -i helper/*.[ch] helper/net/*.[ch] pam_module/*.[ch] tests/unit/*.c \
+	  tests/tools/*.[ch] tests/preload/*.c tests/fuzz/*.[ch]
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -Ihelper helper pam_module tests/tools
+	  --inline-suppr --suppress=missingIncludeSystem -Ihelper -Ihelper/net helper pam_module tests/tools
 
 # Same layout as the Debian package; ownership and the setuid bit are `make install-setuid`.
 install: all

@@ -2,7 +2,7 @@
  * function from what IAM, the ledger (ledger.h), this host's state and the person's profile
  * say; provision_net.c carries the plan out and --dry-run prints it.
  *
- * The rule it keeps (design.md "Authorship"): a key is deleted only with proof that this
+ * The rule it keeps: a key is deleted only with proof that this
  * tool made it. Proof is this host's ledger entry, this host's own state record, or, for
  * on_limit = replace-oldest-managed, any host's ledger entry. A key with no entry that was
  * created under this host's still-open mark (its CreateAccessKey reply was lost, so nobody
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "hostid.h"
-#include "iam_tag.h"
+#include "aws_bounds.h"
 #include "ledger.h"
 
 #define KEYPLAN_MAX_KEYS     16          /* as iam.h IAM_MAX_KEYS: IAM allows 2 */

@@ -1,6 +1,6 @@
 /* ledger.h — what the tool records on the IAM users it manages, as tags, and the one reader
  * of those tags. IAM is the one state hosts share; the ledger is how each host proves which
- * keys it made (design.md "Authorship").
+ * keys it made; no key is deleted without that proof.
  *   pam-aws-iam:managed = <login>            ownership: set at CreateUser (or adoption); names
  *                                            the login the user belongs to (ledger_owner_value;
  *                                            "true" before 0.2, accepted and rewritten)
@@ -25,7 +25,7 @@
 #include <time.h>
 #include "err.h"
 #include "hostid.h"
-#include "iam_tag.h"
+#include "aws_bounds.h"
 
 #define LEDGER_OWNER_KEY      "pam-aws-iam:managed"
 #define LEDGER_OWNER_LEGACY   "true"

@@ -1,4 +1,4 @@
-/* provision.h — aws-iam-provision's flow (design.md "The helper's flow at a login"):
+/* provision.h — aws-iam-provision's flow at a login:
  * target -> config -> scope -> fast path -> lock -> IAM -> file -> state -> cleanup.
  * main.c parses the command line into struct prov_opts and calls provision_main. */
 #ifndef PAI_PROVISION_H

@@ -1,7 +1,8 @@
 /* provision_run.h — one run of aws-iam-provision, shared by its two halves:
  *   the executable (provision.c): target, config, scope, fast path, lock — libc and inih only;
- *   pai-network.so (provision_net.c): admin credentials, IAM, key file, state — loaded by
- *   netlib.h only when the run must call AWS, and handed this struct by pointer.
+ *   pai-network.so (net/provision_net.c): admin credentials, IAM, key file, state — loaded by
+ *   netlib.h only when the run must call AWS, and handed this struct by pointer; what only it
+ *   needs is in its own struct netrun (net/netrun.h).
  * Both halves are built from this header in one build: provision_net_run refuses a struct
  * of another size or version (a library left from another build). */
 #ifndef PAI_PROVISION_RUN_H
@@ -10,15 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-#include "awsclient.h"
 #include "config.h"
 #include "hostid.h"
-#include "iam.h"
-#include "ledger.h"
 #include "privs.h"
 #include "profile.h"
 #include "provision.h"
-#include "signin.h"
 #include "state.h"
 
 #define PROG "aws-iam-provision"
@@ -32,7 +29,7 @@ struct run {
 	char home[1024];
 	struct hostid host; /* this machine in the ledger (hostid.h) */
 	char iam_name[65];
-	struct home_files hf;
+	struct profile_home hf;
 	int sdir;
 	int lock;
 	long long start_ms;
@@ -41,20 +38,6 @@ struct run {
 	bool have_state;
 	char profile_key[129];
 	bool profile_not_a_key; /* the managed profile's key ID is not one: never echoed */
-	struct aws_client *c;
-	struct iam_user u;
-	struct iam_key_list keys;
-	struct ledger ledger;
-	bool owner_upgrade; /* the ownership tag is the legacy "true": rewrite it naming login */
-	char alias[64];
-	bool alias_known;
-	struct aws_result alias_res;
-	char partition[16];
-	char account[13];
-	char url[SIGNIN_URL_MAX];
-	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
-	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
-	int status;         /* a warning that does not stop the run but sets the exit status */
 };
 
 /* Prints one line for the person on stdout (escaped, prov_escape), unless --quiet. */
@@ -74,7 +57,7 @@ void prov_escape(const char *s, char *out, size_t outlen);
 /* The PAI_EXIT_* status for a pai_err. */
 int prov_exit_for(pai_err e);
 
-/* The run's deadline on the state_now_ms clock. */
+/* The run's deadline on the clock_now_ms clock. */
 long long prov_deadline_ms(const struct run *r);
 
 /* True when the state file is this host's record of this person's IAM user and profile (by

@@ -13,7 +13,7 @@
 #include <time.h>
 #include "err.h"
 #include "hostid.h"
-#include "signin.h"
+#include "aws_bounds.h"
 
 #define STATE_ALIAS_TTL (24 * 3600)
 
@@ -51,7 +51,7 @@ pai_err state_remove(int dirfd, const char *login);
  * for another account, or older than STATE_ALIAS_TTL. */
 pai_err state_read_alias(int dirfd, const char *account, time_t now, char alias[64]);
 pai_err state_write_alias(int dirfd, const char *account, const char *alias, time_t now);
-/* Takes the per-user lock, waiting until deadline_ms (CLOCK_MONOTONIC, ms); *fd holds it.
+/* Takes the per-user lock, waiting until deadline_ms (clock.h); *fd holds it.
  * PAI_ERR_TIMEOUT when the deadline passes first. */
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd);
 void state_unlock(int fd);
@@ -72,7 +72,5 @@ pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b)
 pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
                            unsigned interval, long long *wait_s);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-long long state_now_ms(void);
 
 #endif

@@ -1,6 +1,6 @@
 /* credfile_property.h — the rewrite property of credfile, shared by the fuzz target and the
- * unit test. It includes credfile.c to see each line's parse (the archive's credfile.o is then
- * never linked). credfile_property() sets kvs in profile of a copy of data and returns NULL when:
+ * unit test. It sees each line's parse through credfile_lines.h (built with -DPAI_UNITTESTS).
+ * credfile_property() sets kvs in profile of a copy of data and returns NULL when:
  *   - data does not parse (nothing to check), or set_profile refused and left it unchanged; or
  *   - every line outside the managed keys' lines of that profile is kept, byte for byte and in
  *     order (a former last line may gain a line ending; a new profile adds its blank line and
@@ -9,7 +9,11 @@
 #ifndef CREDFILE_PROPERTY_H
 #define CREDFILE_PROPERTY_H
 
-#include "../../helper/credfile.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "buf.h"
+#include "credfile_lines.h"
 
 static bool prop_managed(const struct credfile *cf, size_t i, uint32_t target,
                          const struct credfile_kv *kvs, size_t n)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pam_module/capture.c"
+#include "capture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

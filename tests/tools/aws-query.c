@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "awsclient.h"
+#include "clock.h"
 #include "buf.h"
 #include "credfile.h"
 #include "xmlreply.h"
@@ -44,14 +45,6 @@ static const char *status_name(pai_err e)
 	if ((size_t)e < sizeof(names) / sizeof(names[0]))
 		return names[e];
 	return "UNKNOWN";
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static pai_err read_gets(const struct xml_reply *r, void *out)
@@ -211,14 +204,14 @@ int main(int argc, char **argv)
 		o.iam_endpoint = endpoint;
 	if (load_creds(credpath, profile, &creds))
 		return 1;
-	start = now_ms();
+	start = clock_now_ms();
 	e = aws_client_new(&c, &o, &creds);
 	aws_creds_wipe(&creds);
 	if (e) {
 		printf("call=0 status=%s attempts=0 http=0 code= message=client: %s\n",
 		       status_name(e), pai_strerror(e));
 		printf("summary calls=1 ok=0 attempts=0 connects=0 wall_ms=%ld\n",
-		       now_ms() - start);
+		       (long)(clock_now_ms() - start));
 		return 1;
 	}
 	if (concurrent) {
@@ -241,7 +234,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("summary calls=%ld ok=%ld attempts=%u connects=%ld wall_ms=%ld\n", repeat, ok,
-	       aws_client_attempts(c), aws_client_connects(c), now_ms() - start);
+	       aws_client_attempts(c), aws_client_connects(c), (long)(clock_now_ms() - start));
 	rc = ok == repeat ? 0 : 1;
 	aws_client_free(c);
 	return rc;

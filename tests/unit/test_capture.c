@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../pam_module/capture.c"
+#include "capture.h"
 
 static struct capture c;
 

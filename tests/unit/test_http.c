@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "hostaddr.h"
 #include "http.h"
 
 static void https_url_splits_for_signing(void **state)
@@ -97,16 +98,20 @@ static void odd_urls_are_invalid(void **state)
 static void loopback_detection(void **state)
 {
 	(void)state;
-	assert_true(http_host_is_loopback("127.0.0.1"));
-	assert_true(http_host_is_loopback("127.255.255.254"));
-	assert_true(http_host_is_loopback("[::1]"));
-	assert_false(http_host_is_loopback("localhost"));
-	assert_false(http_host_is_loopback("::1")); /* URL hosts carry brackets */
-	assert_false(http_host_is_loopback("126.0.0.1"));
-	assert_false(http_host_is_loopback("127.1"));
-	assert_false(http_host_is_loopback("[::]"));
-	assert_false(http_host_is_loopback(""));
-	assert_false(http_host_is_loopback(NULL));
+	assert_true(hostaddr_is_loopback("127.0.0.1"));
+	assert_true(hostaddr_is_loopback("127.255.255.254"));
+	assert_true(hostaddr_is_loopback("[::1]"));
+	assert_false(hostaddr_is_loopback("localhost"));
+	assert_false(hostaddr_is_loopback("::1")); /* URL hosts carry brackets */
+	assert_false(hostaddr_is_loopback("126.0.0.1"));
+	assert_false(hostaddr_is_loopback("127.1"));
+	assert_false(hostaddr_is_loopback("[::]"));
+	assert_false(hostaddr_is_loopback(""));
+	assert_true(hostaddr_is_imds("169.254.169.254"));
+	assert_true(hostaddr_is_imds("[fd00:ec2::254]"));
+	assert_false(hostaddr_is_imds("[fd00:ec2::254"));
+	assert_false(hostaddr_is_imds("169.254.169.25"));
+	assert_false(hostaddr_is_loopback(NULL));
 }
 
 static void imds_requests_only_go_to_the_metadata_service(void **state)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
+#include "hostaddr.h"
 
 #ifndef PAI_VERSION
 #define PAI_VERSION "0"
@@ -57,43 +59,9 @@ static pai_err global_init(void)
 	return PAI_OK;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool http_host_is_loopback(const char *host)
-{
-	size_t n;
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (!host)
-		return false;
-	n = strlen(host);
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-		char tmp[64];
-
-		if (n - 2 >= sizeof(tmp))
-			return false;
-		memcpy(tmp, host + 1, n - 2);
-		tmp[n - 2] = '\0';
-		if (inet_pton(AF_INET6, tmp, &a6) != 1)
-			return false;
-		return memcmp(&a6, &in6addr_loopback, sizeof(a6)) == 0;
-	}
-	if (inet_pton(AF_INET, host, &a4) != 1)
-		return false;
-	return (ntohl(a4.s_addr) >> 24) == 127;
-}
-
 static bool imds_host(const char *host)
 {
-	return strcmp(host, "169.254.169.254") == 0 || strcmp(host, "[fd00:ec2::254]") == 0 ||
-	       http_host_is_loopback(host);
+	return hostaddr_is_imds(host) || hostaddr_is_loopback(host);
 }
 
 /* Host names and IP literals only: no percent-encoding, no IDN, nothing a Host header or the
@@ -167,7 +135,7 @@ static pai_err url_split(const char *url, struct http_url *out, bool imds)
 	} else {
 		goto out;
 	}
-	if (imds ? out->https || !imds_host(host) : !out->https && !http_host_is_loopback(host)) {
+	if (imds ? out->https || !imds_host(host) : !out->https && !hostaddr_is_loopback(host)) {
 		e = PAI_ERR_REFUSED;
 		goto out;
 	}
@@ -613,12 +581,12 @@ pai_err http_perform(struct http *h, const struct http_request *rq, long timeout
 	if (e)
 		return e;
 	/* libcurl enforces timeout_ms; the wall-clock stop only guards against a stuck loop. */
-	stop = now_ms() + timeout_ms + 2000;
+	stop = (long)clock_now_ms() + timeout_ms + 2000;
 	for (;;) {
 		http_run(h, RUN_SLICE_MS);
 		if (http_xfer_done(x))
 			break;
-		if (now_ms() > stop) {
+		if ((long)clock_now_ms() > stop) {
 			curl_multi_remove_handle(h->multi, x->easy);
 			x->running = false;
 			x->done = true;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "http.h"
 #include "validate.h"
@@ -163,14 +164,6 @@ pai_err imds_parse_role(const char *body, size_t len, char out[65])
 	return PAI_OK;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct imds_run {
 	char base[HTTP_MAX_URL];
 	long deadline; /* monotonic ms */
@@ -184,7 +177,7 @@ static pai_err imds_request(struct imds_run *run, const char *method, const char
 {
 	struct http_request rq;
 	char url[HTTP_MAX_URL + 128];
-	long left = run->deadline - now_ms();
+	long left = run->deadline - (long)clock_now_ms();
 	pai_err e;
 
 	memset(res, 0, sizeof(*res));
@@ -245,7 +238,7 @@ pai_err imds_get_credentials(const char *base_url, long timeout_ms, struct aws_c
 	}
 	memcpy(run.base, base_url, n);
 	run.base[n] = '\0';
-	run.deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : IMDS_DEFAULT_TIMEOUT);
+	run.deadline = (long)clock_now_ms() + (timeout_ms > 0 ? timeout_ms : IMDS_DEFAULT_TIMEOUT);
 
 	e = imds_request(&run, "PUT", "/latest/api/token",
 	                 "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL_S, &res);

@@ -3,9 +3,9 @@
 #define PAI_SIGNIN_H
 
 #include <stddef.h>
+#include "aws_bounds.h"
 #include "err.h"
 
-#define SIGNIN_URL_MAX 128
 
 /* https://ALIAS.signin.<host>/console when alias is non-empty, else the account-ID form;
  * host per partition: aws signin.aws.amazon.com, aws-cn signin.amazonaws.cn, aws-us-gov

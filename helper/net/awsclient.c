@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "endpoints.h"
 #include "awsquery.h"
@@ -61,14 +62,6 @@ struct aws_client {
 	struct http_xfer *slots[MAX_QUEUE];
 	size_t n_slots;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void copy_text(char *dst, size_t n, const char *src)
 {
@@ -136,7 +129,7 @@ out:
 
 long aws_client_remaining_ms(const struct aws_client *c)
 {
-	long left = c->deadline - now_ms();
+	long left = c->deadline - (long)clock_now_ms();
 
 	return left > 0 ? left : 0;
 }
@@ -179,7 +172,7 @@ static void after_attempt(struct aws_client *c, struct aws_pending *p, struct ht
 	}
 	c->retry_quota -= cost;
 	p->retry_cost = cost;
-	p->next_at = now_ms() + delay;
+	p->next_at = (long)clock_now_ms() + delay;
 }
 
 /* The signed headers of one attempt, as "Name: value" lines kept until libcurl copies them. */
@@ -308,7 +301,7 @@ pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return PAI_ERR_NOMEM;
-	c->deadline = now_ms() + (o->deadline_ms ? o->deadline_ms : DEFAULT_DEADLINE_MS);
+	c->deadline = (long)clock_now_ms() + (o->deadline_ms ? o->deadline_ms : DEFAULT_DEADLINE_MS);
 	c->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
 	c->retry_quota = RETRY_QUOTA;
 	e = PAI_ERR_INVALID;
@@ -396,7 +389,7 @@ static pai_err call_now(struct aws_client *c, struct aws_pending *p)
 				          "deadline passed before the call");
 			break;
 		}
-		wait = p->next_at - now_ms();
+		wait = p->next_at - (long)clock_now_ms();
 		if (wait > 0)
 			sleep_ms(wait);
 		hr = attempt(c, p, NULL, &local);
@@ -464,7 +457,7 @@ static long start_due(struct aws_client *c, long wait)
 {
 	struct http_result local, *hr;
 	struct aws_pending *p;
-	long now = now_ms(), until;
+	long now = (long)clock_now_ms(), until;
 	size_t i;
 
 	for (i = 0; i < c->n_queue; i++) {

@@ -61,8 +61,6 @@ struct http_result {
  * no user info, query or fragment. PAI_ERR_INVALID when malformed, PAI_ERR_REFUSED when
  * plain http names any other host. */
 pai_err http_check_url(const char *url, struct http_url *out);
-/* True when host (as in a URL, IPv6 in brackets) is a loopback IP literal. */
-bool http_host_is_loopback(const char *host);
 
 pai_err http_new(struct http **out, const struct http_opts *o);
 /* Frees the transfers' easy handles (each must be freed first) and the connection cache. */

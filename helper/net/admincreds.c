@@ -12,85 +12,39 @@
 #include "buf.h"
 #include "credfile.h"
 #include "imds.h"
+#include "safefile.h"
 #include "validate.h"
 
-/* The opened file must be safe to trust with the admin identity. */
-static pai_err check_file(const char *path, const struct stat *st, bool strict, char *err,
-                          size_t errlen)
-{
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return PAI_ERR_REFUSED;
-	}
-	if (st->st_size > (off_t)ADMINCREDS_MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than %u bytes", path, ADMINCREDS_MAX_FILE);
-		return PAI_ERR_REFUSED;
-	}
-	if (st->st_mode & S_IWOTH) {
-		snprintf(err, errlen, "%s: writable by anyone", path);
-		return PAI_ERR_REFUSED;
-	}
-	if (!strict)
-		return PAI_OK;
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u, not by root or uid %u", path,
-		         (unsigned)st->st_uid, (unsigned)geteuid());
-		return PAI_ERR_REFUSED;
-	}
-	if (st->st_mode & (S_IWGRP | S_IRWXO)) {
-		snprintf(err, errlen,
-		         "%s: mode %04o lets others read or change it (use 0600 or 0640)", path,
-		         (unsigned)(st->st_mode & 07777));
-		return PAI_ERR_REFUSED;
-	}
-	return PAI_OK;
-}
-
-/* Reads the whole file into b (bounded by ADMINCREDS_MAX_FILE, wiped by the caller). */
+/* Reads the whole file into b (bounded by ADMINCREDS_MAX_FILE, wiped by the caller) once it
+ * is safe to trust with the admin identity: privileged, the helper's account's (or root's),
+ * readable by no other account, in directories no one else can change. */
 static pai_err read_file(const char *path, bool strict, struct buf *b, char *err, size_t errlen)
 {
-	char chunk[4096];
-	struct stat st;
-	pai_err e = PAI_OK;
-	ssize_t n;
+	const struct safefile_trust checked = {
+	    .type = S_IFREG,
+	    .owner = geteuid(),
+	    .root_too = true,
+	    .forbidden = S_IWGRP | S_IRWXO,
+	    .dirs = SAFEFILE_DIRS_OWNER_STICKY,
+	    .max_size = ADMINCREDS_MAX_FILE,
+	    .refusing = "refusing to use it (make it 0600)",
+	};
+	const struct safefile_trust plain = {
+	    .type = S_IFREG,
+	    .any_owner = true,
+	    .forbidden = S_IWOTH,
+	    .max_size = ADMINCREDS_MAX_FILE,
+	    .refusing = "refusing to use it",
+	};
+	pai_err e;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PAI_ERR_FILE;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		e = PAI_ERR_FILE;
-		goto out;
-	}
-	e = check_file(path, &st, strict, err, errlen);
+	e = safefile_open_trusted(path, strict ? &checked : &plain, &fd, err, errlen);
 	if (e)
-		goto out;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			e = PAI_ERR_FILE;
-			break;
-		}
-		if (n == 0)
-			break;
-		e = buf_append(b, chunk, (size_t)n);
-		if (e) { /* grew while we read it */
-			snprintf(err, errlen, "%s: larger than %u bytes", path,
-			         ADMINCREDS_MAX_FILE);
-			e = e == PAI_ERR_TOOBIG ? PAI_ERR_REFUSED : e;
-			break;
-		}
-	}
-out:
-	secret_wipe(chunk, sizeof(chunk));
+		return e == PAI_ERR_REFUSED ? e : PAI_ERR_FILE;
+	e = safefile_read_fd(fd, path, ADMINCREDS_MAX_FILE, b, err, errlen);
 	close(fd);
-	return e;
+	return e == PAI_ERR_TOOBIG ? PAI_ERR_REFUSED : e; /* it grew while being read */
 }
 
 static pai_err load_file(const struct admincreds_opts *o, struct aws_creds *out, char *err,

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "awsclient.h"
-#include "iam_tag.h"
+#include "aws_bounds.h"
 
 #define IAM_MAX_KEYS 16 /* IAM allows 2 per user; anything more in a reply is refused */
 

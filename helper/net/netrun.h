@@ -1,0 +1,82 @@
+/* netrun.h — the network half's share of one run (private to helper/net/): what it reads from
+ * IAM, what it learns about the account, and the warning status. The core's struct run
+ * (provision_run.h) is handed over by pointer and holds none of it.
+ *   provision_net.c  the entry point; login, revoke and status flows; the AWS client; the URL
+ *   iam_user.c       the IAM user: ownership, creation, groups and policies, console password
+ *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out */
+#ifndef PAI_NETRUN_H
+#define PAI_NETRUN_H
+
+#include <stdbool.h>
+#include <time.h>
+#include "awsclient.h"
+#include "iam.h"
+#include "keyplan.h"
+#include "ledger.h"
+#include "provision_run.h"
+#include "signin.h"
+
+struct netrun {
+	struct run *r;
+	struct aws_client *c;
+	struct iam_user u;
+	struct iam_key_list keys;
+	struct ledger ledger;
+	bool owner_upgrade; /* the ownership tag is the legacy "true": rewrite it naming login */
+	char alias[64];
+	bool alias_known;
+	struct aws_result alias_res;
+	char partition[16];
+	char account[13];
+	char url[SIGNIN_URL_MAX];
+	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
+	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
+	int status;         /* a warning that does not stop the run but sets the exit status */
+};
+
+/* ---- provision_net.c ---- */
+/* One line for a failed call (AWS's code and message when there are some); its status. */
+int net_fail(const char *call, pai_err e, const struct aws_error *ae);
+/* The same for the client's last synchronous call. */
+int net_call_fail(const struct netrun *nr, const char *call, pai_err e);
+/* Learns partition and account from the user's ARN and queues ListAccountAliases unless the
+ * alias is cached. */
+int net_queue_alias(struct netrun *nr);
+/* After a flush: caches the alias; builds the sign-in URL. Then prints it (show_url). */
+void net_finish_url(struct netrun *nr);
+void net_show_url(const struct netrun *nr);
+/* Records this host's key in the state file (a failure is a warning). */
+void net_record(struct netrun *nr, const char *key_id, time_t created);
+/* The exit status of a login: rc, else its last warning (PAI_EXIT_WARNING once the key is
+ * in place). */
+int net_login_status(const struct netrun *nr, int rc);
+/* "dry-run: would call CALL ARG". */
+void net_plan_line(const struct netrun *nr, const char *call, const char *arg);
+
+/* ---- iam_user.c ---- */
+/* GetUser, then the ownership checks (exact name, this login's tag, adopt_existing);
+ * *missing when there is no such user. */
+int iam_user_managed(struct netrun *nr, bool *missing);
+/* ListAccessKeys into nr->keys. */
+int iam_user_list_keys(struct netrun *nr);
+/* An existing user's groups and policies, again, when a login must (setup pending). */
+void iam_user_setup_if_needed(struct netrun *nr);
+/* A login whose IAM user does not exist: CreateUser, setup, password, first key. */
+int iam_user_create(struct netrun *nr);
+
+/* ---- key_actions.c ---- */
+/* Asks keyplan.h what to do with this person's keys. */
+void key_actions_plan(const struct netrun *nr, enum keyplan_action a, struct keyplan *p);
+/* An existing user's login or --rotate: verify, create, replace or refuse, as planned. */
+int key_actions_login(struct netrun *nr, enum keyplan_action a);
+/* --revoke: this host's key deleted and taken out of the profile. */
+int key_actions_revoke(struct netrun *nr);
+/* A new user's first key, created and written (CreateAccessKey queued with its setup). */
+int key_actions_save_first(struct netrun *nr, struct iam_access_key *k);
+/* A profile conflict: one line for the person, nothing touched. */
+int key_actions_conflict(struct netrun *nr, const struct keyplan *p);
+/* IAM's record of key id, or NULL; its creation time. */
+const struct iam_key_meta *key_actions_find(const struct netrun *nr, const char *id);
+time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k);
+
+#endif
