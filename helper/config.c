@@ -4,6 +4,7 @@
  * line of its own, so the text reaches it through our own reader, which refuses long lines,
  * NUL bytes and tells the handler the line number and whether the line is a continuation
  * (allowed for list keys only: that is how a long list is written). */
+#include "hostaddr.h"
 #include "ledger.h"
 #include "config.h"
 
@@ -66,33 +67,10 @@ static void fail(struct loader *ld, const char *fmt, ...)
 
 /* ---- value checks ---- */
 
-static bool is_loopback_host(const char *h, size_t n)
-{
-	size_t i, dots = 0;
-
-	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-		return true;
-	if (n < 9 || memcmp(h, "127.", 4) != 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (h[i] == '.')
-			dots++;
-		else if (h[i] < '0' || h[i] > '9')
-			return false;
-	}
-	return dots == 3;
-}
-
-static bool is_imds_host(const char *h, size_t n)
-{
-	return (n == 15 && memcmp(h, "169.254.169.254", 15) == 0) ||
-	       (n == 16 && memcmp(h, "[fd00:ec2::254]", 15) == 0) ||
-	       (n == 15 && memcmp(h, "[fd00:ec2::254]", 15) == 0);
-}
-
 /* scheme://host[:port][/path], printable ASCII, no userinfo, query or fragment. */
 static bool check_url_common(struct loader *ld, const char *v, bool imds)
 {
+	char hostbuf[256];
 	const char *host, *end, *p;
 	size_t hl;
 	bool https;
@@ -141,7 +119,13 @@ static bool check_url_common(struct loader *ld, const char *v, bool imds)
 		fail(ld, "URL host is malformed");
 		return false;
 	}
-	if (!https && !is_loopback_host(host, hl) && !(imds && is_imds_host(host, hl))) {
+	if (hl >= sizeof(hostbuf)) {
+		fail(ld, "URL host is longer than %zu characters", sizeof(hostbuf) - 1);
+		return false;
+	}
+	memcpy(hostbuf, host, hl);
+	hostbuf[hl] = '\0';
+	if (!https && !hostaddr_is_loopback(hostbuf) && !(imds && hostaddr_is_imds(hostbuf))) {
 		fail(ld, "plain http is allowed only to a loopback address (127.0.0.0/8, [::1])%s",
 		     imds ? " or the instance metadata address" : "");
 		return false;
@@ -772,33 +756,6 @@ pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, si
 	e = config_load_fd(fd, path, cfg, err, errlen);
 	close(fd);
 	return e;
-}
-
-pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	int r = fd >= 0 ? fstat(fd, &st) : stat(path, &st);
-
-	if (r != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PAI_ERR_CONFIG;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return PAI_ERR_CONFIG;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen, "%s: not owned by root (uid %lu); refusing to run", path,
-		         (unsigned long)st.st_uid);
-		return PAI_ERR_CONFIG;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen,
-		         "%s: writable by group or others (mode %04o); refusing to run", path,
-		         (unsigned)(st.st_mode & 07777));
-		return PAI_ERR_CONFIG;
-	}
-	return PAI_OK;
 }
 
 const char *config_partition_name(enum pai_partition p)

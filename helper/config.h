@@ -97,14 +97,11 @@ void config_defaults(struct pai_config *cfg);
 /* Defaults, then the file at path (at most PAI_CONF_FILE_MAX bytes). A missing or unreadable
  * file is "PATH: reason" and PAI_ERR_CONFIG. cfg is fully valid on PAI_OK only. */
 pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen);
-/* Same, from an open file (the caller may have checked it with config_check_file_safe). */
+/* Same, from an open file (a privileged caller judged it first: safefile_open_trusted). */
 pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen);
 /* Same, from a string; name stands for FILE in messages. */
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
                            size_t errlen);
-/* Refuses (PAI_ERR_CONFIG, "PATH: reason") a config file that is not a regular file owned by
- * root or that group or other may write. Checks the open fd when fd >= 0, else lstat(path). */
-pai_err config_check_file_safe(int fd, const char *path, char *err, size_t errlen);
 /* Prints the effective configuration as a config file (for --check-config). */
 void config_print(const struct pai_config *cfg, FILE *f);
 /* "aws", "aws-cn", "aws-us-gov". */

@@ -9,96 +9,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* A directory or the library itself: root's, not writable by group or others. */
-static pai_err check_node(int fd, const char *path, bool dir, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PAI_ERR_FILE;
-	}
-	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a %s; refusing to load it", path,
-		         dir ? "directory" : "regular file");
-		return PAI_ERR_CONFIG;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen,
-		         "%s: not owned by root (uid %lu); refusing to load " NETLIB_NAME, path,
-		         (unsigned long)st.st_uid);
-		return PAI_ERR_CONFIG;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(
-		    err, errlen,
-		    "%s: writable by group or others (mode %04o); refusing to load " NETLIB_NAME,
-		    path, (unsigned)(st.st_mode & 07777));
-		return PAI_ERR_CONFIG;
-	}
-	return PAI_OK;
-}
+#include "safefile.h"
 
 pai_err netlib_open_safe(const char *path, int *fd, char *err, size_t errlen)
 {
-	char p[PATH_MAX];
-	char *name, *slash;
-	int dfd, nfd;
-	pai_err e;
+	static const struct safefile_trust lib = {
+	    .type = S_IFREG,
+	    .owner = 0,
+	    .forbidden = S_IWGRP | S_IWOTH,
+	    .dirs = SAFEFILE_DIRS_ROOT,
+	    .refusing = "refusing to load " NETLIB_NAME,
+	};
+	pai_err e = safefile_open_trusted(path, &lib, fd, err, errlen);
 
-	*fd = -1;
-	if (path[0] != '/' || snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
-		snprintf(err, errlen, "%s: not a usable absolute path", path);
-		return PAI_ERR_CONFIG;
-	}
-	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		snprintf(err, errlen, "/: %s", strerror(errno));
-		return PAI_ERR_FILE;
-	}
-	e = check_node(dfd, "/", true, err, errlen);
-	name = p + 1;
-	/* each directory is opened relative to the one checked before it, never following a
-	 * symbolic link; p is cut at the component being checked so messages name it */
-	while (!e && (slash = strchr(name, '/')) != NULL) {
-		*slash = '\0';
-		errno = EINVAL; /* an empty component: "//" */
-		nfd = slash == name
-		          ? -1
-		          : openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int en = errno;
-
-			snprintf(err, errlen, "%s: %s", p, strerror(en));
-			e = en == ELOOP || en == ENOTDIR || en == EINVAL ? PAI_ERR_CONFIG
-			                                                 : PAI_ERR_FILE;
-			break;
-		}
-		close(dfd);
-		dfd = nfd;
-		e = check_node(dfd, p, true, err, errlen);
-		*slash = '/';
-		name = slash + 1;
-	}
-	if (e)
-		goto out;
-	nfd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (nfd < 0) {
-		int en = errno;
-
-		snprintf(err, errlen, "%s: %s", p, strerror(en));
-		e = en == ELOOP ? PAI_ERR_CONFIG : PAI_ERR_FILE;
-		goto out;
-	}
-	e = check_node(nfd, p, false, err, errlen);
-	if (e)
-		close(nfd);
-	else
-		*fd = nfd;
-out:
-	close(dfd);
-	return e;
+	return e == PAI_ERR_REFUSED ? PAI_ERR_CONFIG : e == PAI_ERR_NOT_FOUND ? PAI_ERR_FILE : e;
 }
 
 /* The library next to the running executable, if there is one there. */

@@ -19,7 +19,8 @@
 #endif
 #define NETLIB_NAME "pai-network.so"
 
-/* Opens the absolute path for reading after the ownership walk above; *fd is O_CLOEXEC.
+/* Opens the absolute path for reading after the ownership walk above (safefile.h's trust,
+ * with this policy); *fd is O_CLOEXEC.
  * PAI_ERR_CONFIG when a part is unsafe (a symlink, not root's, group/other-writable, not a
  * regular file), PAI_ERR_FILE when it cannot be opened; err says which and why. */
 pai_err netlib_open_safe(const char *path, int *fd, char *err, size_t errlen);

@@ -58,6 +58,167 @@ static pai_err check_dir(int fd, uid_t uid, const char *path, char *err, size_t 
 	return PAI_OK;
 }
 
+/* ---- trust ---- */
+
+static bool owner_ok(const struct stat *st, const struct safefile_trust *t)
+{
+	return t->any_owner || st->st_uid == t->owner || (t->root_too && st->st_uid == 0);
+}
+
+static void owner_text(const struct safefile_trust *t, char *out, size_t len)
+{
+	if (t->owner == 0 || (t->root_too && t->owner == 0))
+		snprintf(out, len, "root");
+	else if (t->root_too)
+		snprintf(out, len, "root or uid %lu", (unsigned long)t->owner);
+	else
+		snprintf(out, len, "uid %lu", (unsigned long)t->owner);
+}
+
+pai_err safefile_trust_fd(int fd, const char *path, const struct safefile_trust *t, char *err,
+                          size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		pai_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	if ((st.st_mode & S_IFMT) != t->type) {
+		pai_seterr(err, errlen, "%s: %s, not %s; %s", path, kind_of(st.st_mode),
+		           t->type == S_IFDIR ? "a directory" : "a regular file", t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	if (!owner_ok(&st, t)) {
+		char who[64];
+
+		owner_text(t, who, sizeof(who));
+		pai_seterr(err, errlen, "%s: not owned by %s (uid %lu); %s", path, who,
+		           (unsigned long)st.st_uid, t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	if (st.st_mode & t->forbidden) {
+		mode_t bad = st.st_mode & t->forbidden;
+
+		pai_seterr(err, errlen, "%s: %s (mode %04o); %s", path,
+		           t->forbidden == S_IWOTH    ? "writable by anyone"
+		           : bad & (S_IWGRP | S_IWOTH) ? "writable by group or others"
+		                                       : "readable by others",
+		           (unsigned)(st.st_mode & 07777), t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	if (t->max_size && st.st_size > t->max_size) {
+		pai_seterr(err, errlen, "%s: larger than %lld bytes; %s", path,
+		           (long long)t->max_size, t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	return PAI_OK;
+}
+
+/* A directory above a trusted file (p is the path up to it, for messages). */
+static pai_err trust_dir(int fd, const char *p, const struct safefile_trust *t, char *err,
+                         size_t errlen)
+{
+	struct stat st;
+
+	if (t->dirs == SAFEFILE_DIRS_UNCHECKED)
+		return PAI_OK;
+	if (fstat(fd, &st) != 0) {
+		pai_seterr(err, errlen, "%s: %s", p, strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	if (st.st_uid != 0 && (t->dirs == SAFEFILE_DIRS_ROOT || t->any_owner || st.st_uid != t->owner)) {
+		pai_seterr(err, errlen, "%s: not owned by root (uid %lu); %s", p,
+		           (unsigned long)st.st_uid, t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(t->dirs == SAFEFILE_DIRS_OWNER_STICKY && (st.st_mode & S_ISVTX) && st.st_uid == 0)) {
+		pai_seterr(err, errlen, "%s: writable by group or others (mode %04o); %s", p,
+		           (unsigned)(st.st_mode & 07777), t->refusing);
+		return PAI_ERR_REFUSED;
+	}
+	return PAI_OK;
+}
+
+pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, int *fd,
+                              char *err, size_t errlen)
+{
+	char p[SAFEFILE_PATH_MAX];
+	char *name, *slash;
+	int dfd, nfd, en;
+	pai_err e;
+
+	*fd = -1;
+	if (!path || path[0] != '/' || snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		pai_seterr(err, errlen, "%.64s: not a usable absolute path", path ? path : "");
+		return PAI_ERR_INVALID;
+	}
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		pai_seterr(err, errlen, "/: %s", strerror(errno));
+		return PAI_ERR_FILE;
+	}
+	e = trust_dir(dfd, "/", t, err, errlen);
+	name = p + 1;
+	/* each directory opened relative to the one judged before it, never through a symbolic
+	 * link; p is cut at the component being judged so messages name it */
+	while (!e && (slash = strchr(name, '/')) != NULL && slash[1]) {
+		*slash = '\0';
+		errno = EINVAL; /* an empty component: "//" */
+		nfd = slash == name
+		          ? -1
+		          : openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			en = errno;
+			pai_seterr(err, errlen, "%s: %s", p,
+			           en == ELOOP || en == ENOTDIR ? "a symbolic link or not a directory"
+			                                        : strerror(en));
+			e = en == ENOENT                  ? PAI_ERR_NOT_FOUND
+			    : en == ELOOP || en == ENOTDIR ? PAI_ERR_REFUSED
+			                                   : PAI_ERR_FILE;
+			break;
+		}
+		close(dfd);
+		dfd = nfd;
+		e = trust_dir(dfd, p, t, err, errlen);
+		*slash = '/';
+		name = slash + 1;
+	}
+	if (e)
+		goto out;
+	if (t->type == S_IFDIR && name[strlen(name) - 1] == '/')
+		name[strlen(name) - 1] = '\0';
+	nfd = openat(dfd, name,
+	             (t->type == S_IFDIR ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NOCTTY) |
+	                 O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (nfd < 0) {
+		struct stat st;
+
+		en = errno;
+		if (en == ENOENT) {
+			pai_seterr(err, errlen, "%s: %s", path, strerror(en));
+			e = PAI_ERR_NOT_FOUND;
+		} else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		           (st.st_mode & S_IFMT) != t->type) {
+			pai_seterr(err, errlen, "%s: %s; %s", path, kind_of(st.st_mode), t->refusing);
+			e = PAI_ERR_REFUSED;
+		} else {
+			pai_seterr(err, errlen, "%s: %s", path, strerror(en));
+			e = PAI_ERR_FILE;
+		}
+		goto out;
+	}
+	e = safefile_trust_fd(nfd, path, t, err, errlen);
+	if (e)
+		close(nfd);
+	else
+		*fd = nfd;
+out:
+	close(dfd);
+	return e;
+}
+
 pai_err safedir_open_home(struct safedir *d, const char *path, uid_t uid, char *err, size_t errlen)
 {
 	int fd;
@@ -182,12 +343,46 @@ static pai_err open_existing(const struct safedir *d, const char *name, int *fdp
 	return PAI_OK;
 }
 
+pai_err safefile_read_fd(int fd, const char *path, size_t max, struct buf *out, char *err,
+                         size_t errlen)
+{
+	char chunk[4096];
+	pai_err e = PAI_OK;
+
+	if (!max)
+		max = SAFEFILE_MAX_READ;
+	buf_reset(out);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pai_seterr(err, errlen, "%s: %s", path, strerror(errno));
+			e = PAI_ERR_FILE;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			pai_seterr(err, errlen, "%s: larger than %zu bytes", path, max);
+			e = PAI_ERR_TOOBIG;
+			break;
+		}
+		e = buf_append(out, chunk, (size_t)n);
+		if (e)
+			break;
+	}
+	secret_wipe(chunk, sizeof(chunk));
+	if (e)
+		buf_reset(out);
+	return e;
+}
+
 pai_err safefile_read(const struct safedir *d, const char *name, size_t max, struct buf *out,
                       char *err, size_t errlen)
 {
+	char path[SAFEFILE_PATH_MAX + 256];
 	struct stat st;
-	char chunk[4096];
-	ssize_t n;
 	int fd;
 	pai_err e;
 
@@ -199,36 +394,14 @@ pai_err safefile_read(const struct safedir *d, const char *name, size_t max, str
 	e = open_existing(d, name, &fd, &st, err, errlen);
 	if (e)
 		return e;
+	snprintf(path, sizeof(path), "%s/%s", d->path, name);
 	if ((size_t)st.st_size > max) {
-		pai_seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
+		pai_seterr(err, errlen, "%s: larger than %zu bytes", path, max);
 		e = PAI_ERR_TOOBIG;
-		goto out;
+	} else {
+		e = safefile_read_fd(fd, path, max, out, err, errlen);
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			pai_seterr(err, errlen, "%s/%s: %s", d->path, name, strerror(errno));
-			e = PAI_ERR_FILE;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			pai_seterr(err, errlen, "%s/%s: larger than %zu bytes", d->path, name, max);
-			e = PAI_ERR_TOOBIG;
-			break;
-		}
-		e = buf_append(out, chunk, (size_t)n);
-		if (e)
-			break;
-	}
-out:
-	secret_wipe(chunk, sizeof(chunk));
 	close(fd);
-	if (e)
-		buf_reset(out);
 	return e;
 }
 

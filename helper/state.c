@@ -11,19 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
+#include "clock.h"
 #include "hostid.h"
 #include "safefile.h"
 #include "validate.h"
 
 #define STATE_MAX_BYTES 8192
-
-long long state_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool state_valid_login(const char *s)
 {
@@ -38,15 +31,25 @@ bool state_valid_login(const char *s)
 	       n;
 }
 
-static bool ours(const struct stat *st, mode_t type)
+/* The helper's own: its account's, no one else may change it (safefile.h's trust). */
+static struct safefile_trust ours(mode_t type, enum safefile_dirs dirs)
 {
-	return (st->st_mode & S_IFMT) == type && st->st_uid == geteuid() &&
-	       (st->st_mode & 022) == 0;
+	struct safefile_trust t = {
+	    .type = type,
+	    .owner = geteuid(),
+	    .forbidden = S_IWGRP | S_IWOTH,
+	    .dirs = dirs,
+	    .max_size = type == S_IFREG ? STATE_MAX_BYTES : 0,
+	    .refusing = "refusing to use it",
+	};
+
+	return t;
 }
 
 static pai_err open_subdir(int dirfd, const char *name)
 {
-	struct stat st;
+	struct safefile_trust t = ours(S_IFDIR, SAFEFILE_DIRS_UNCHECKED);
+	pai_err e;
 	int fd;
 
 	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST)
@@ -54,25 +57,21 @@ static pai_err open_subdir(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return PAI_ERR_FILE;
-	if (fstat(fd, &st) != 0 || !ours(&st, S_IFDIR)) {
-		close(fd);
-		return PAI_ERR_FILE;
-	}
+	e = safefile_trust_fd(fd, name, &t, NULL, 0);
 	close(fd);
-	return PAI_OK;
+	return e ? PAI_ERR_FILE : PAI_OK;
 }
 
 pai_err state_open(const char *dir, int *dirfd)
 {
-	struct stat st;
+	/* and every directory above it: root's or the helper's, like /var/lib */
+	struct safefile_trust t = ours(S_IFDIR, SAFEFILE_DIRS_OWNER_STICKY);
 	int fd;
 
 	*dirfd = -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (safefile_open_trusted(dir, &t, &fd, NULL, 0))
 		return PAI_ERR_FILE;
-	if (fstat(fd, &st) != 0 || !ours(&st, S_IFDIR) || open_subdir(fd, "users") ||
-	    open_subdir(fd, "locks") || open_subdir(fd, "requests")) {
+	if (open_subdir(fd, "users") || open_subdir(fd, "locks") || open_subdir(fd, "requests")) {
 		close(fd);
 		return PAI_ERR_FILE;
 	}
@@ -83,33 +82,18 @@ pai_err state_open(const char *dir, int *dirfd)
 /* Reads a whole small file of ours below dirfd; PAI_ERR_NOT_FOUND when absent. */
 static pai_err read_small(int dirfd, const char *path, struct buf *b)
 {
-	struct stat st;
-	char chunk[1024];
-	ssize_t n;
-	pai_err e = PAI_OK;
+	struct safefile_trust t = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
+	pai_err e;
 	int fd;
 
 	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? PAI_ERR_NOT_FOUND : PAI_ERR_FILE;
-	if (fstat(fd, &st) != 0 || !ours(&st, S_IFREG)) {
-		e = PAI_ERR_FILE;
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			e = PAI_ERR_FILE;
-			goto out;
-		}
-		e = buf_append(b, chunk, (size_t)n);
-		if (e)
-			goto out;
-	}
-out:
+	e = safefile_trust_fd(fd, path, &t, NULL, 0);
+	if (!e)
+		e = safefile_read_fd(fd, path, STATE_MAX_BYTES, b, NULL, 0);
 	close(fd);
-	return e;
+	return e ? (e == PAI_ERR_NOMEM ? e : PAI_ERR_FILE) : PAI_OK;
 }
 
 /* True when dir/f is a state record whose first line is "login=NAME". */
@@ -394,8 +378,8 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
 
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
 {
+	struct safefile_trust mine = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
 	char path[128];
-	struct stat st;
 	long long wait = 2;
 	int n;
 
@@ -408,7 +392,7 @@ pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
 	*fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return PAI_ERR_FILE;
-	if (fstat(*fd, &st) != 0 || !ours(&st, S_IFREG))
+	if (safefile_trust_fd(*fd, path, &mine, NULL, 0))
 		goto file_err;
 	for (;;) {
 		long long left;
@@ -418,7 +402,7 @@ pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
 			return PAI_OK;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			goto file_err;
-		left = deadline_ms - state_now_ms();
+		left = deadline_ms - clock_now_ms();
 		if (left <= 0)
 			break;
 		if (wait > left)
@@ -521,10 +505,10 @@ pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b)
 pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
                            unsigned interval, long long *wait_s)
 {
+	struct safefile_trust mine = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
 	struct state_bucket bk;
 	long long full = (long long)burst * 1000, per = (long long)interval;
 	char path[128], line[64];
-	struct stat st;
 	ssize_t n;
 	int fd, len;
 	pai_err e = PAI_OK;
@@ -536,7 +520,7 @@ pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned bu
 	    snprintf(path, sizeof(path), "requests/%s", login) >= (int)sizeof(path))
 		return PAI_ERR_INVALID;
 	fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || fstat(fd, &st) != 0 || !ours(&st, S_IFREG) || flock(fd, LOCK_EX) != 0) {
+	if (fd < 0 || safefile_trust_fd(fd, path, &mine, NULL, 0) || flock(fd, LOCK_EX) != 0) {
 		if (fd >= 0)
 			close(fd);
 		return PAI_OK; /* no bookkeeping: not the person's fault */

@@ -15,9 +15,10 @@
 #include <security/pam_modules.h>
 #include <security/pam_ext.h>
 
-#include "../helper/exit_status.h"
+#include "exit_status.h"
 #include "capture.h"
 #include "options.h"
+#include "safefile.h"
 #include "spawn.h"
 
 #define RELAY_MAX_LINES 10            /* lines of the helper's stdout shown to the person */
@@ -84,22 +85,26 @@ static int lookup_account(pam_handle_t *pamh, const char *user, struct account *
 	return PAM_USER_UNKNOWN;
 }
 
-/* The helper must be a regular file nobody but its owner can change. */
+/* The helper must be a regular file nobody but its owner can change, in directories only
+ * root can change (sticky ones like /tmp allowed): safefile.h's trust, as the helper judges
+ * its own files. */
 static int helper_usable(pam_handle_t *pamh, const char *path)
 {
-	struct stat st;
+	static const struct safefile_trust helper = {
+	    .type = S_IFREG,
+	    .any_owner = true, /* installed setuid, it is its account's */
+	    .forbidden = S_IWGRP | S_IWOTH,
+	    .dirs = SAFEFILE_DIRS_OWNER_STICKY,
+	    .refusing = "not running it",
+	};
+	char err[512];
+	int fd;
 
-	if (stat(path, &st) != 0) {
-		pam_syslog(pamh, LOG_ERR, "helper %s: %m", path);
+	if (safefile_open_trusted(path, &helper, &fd, err, sizeof(err)) != PAI_OK) {
+		pam_syslog(pamh, LOG_ERR, "helper %s", err);
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		pam_syslog(pamh, LOG_ERR,
-		           "helper %s: not a regular file, or writable by group or "
-		           "others; not running it",
-		           path);
-		return 0;
-	}
+	close(fd);
 	return 1;
 }
 

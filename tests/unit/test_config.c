@@ -313,40 +313,6 @@ static void print_round_trips(void **state)
 	free(text);
 }
 
-static void ownership_check(void **state)
-{
-	char path[] = "/tmp/pai-conf-XXXXXX";
-	int fd = mkstemp(path);
-
-	(void)state;
-	assert_true(fd >= 0);
-	fchmod(fd, 0644);
-	if (geteuid() == 0) {
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)), PAI_OK);
-		assert_int_equal(config_check_file_safe(-1, path, err, sizeof(err)), PAI_OK);
-		fchmod(fd, 0664);
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
-		                 PAI_ERR_CONFIG);
-		assert_non_null(strstr(err, "writable by group or others (mode 0664)"));
-		fchmod(fd, 0646);
-		assert_int_equal(config_check_file_safe(-1, path, err, sizeof(err)),
-		                 PAI_ERR_CONFIG);
-		fchmod(fd, 0644);
-		assert_int_equal(fchown(fd, 65534, 0), 0);
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
-		                 PAI_ERR_CONFIG);
-		assert_non_null(strstr(err, "not owned by root"));
-	} else {
-		assert_int_equal(config_check_file_safe(fd, path, err, sizeof(err)),
-		                 PAI_ERR_CONFIG);
-		assert_non_null(strstr(err, "not owned by root"));
-	}
-	assert_int_equal(config_check_file_safe(-1, "/tmp", err, sizeof(err)), PAI_ERR_CONFIG);
-	assert_string_equal(err, "/tmp: not a regular file");
-	close(fd);
-	unlink(path);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,7 +325,6 @@ int main(void)
 	    cmocka_unit_test(shipped_config_uncommented_is_the_defaults),
 	    cmocka_unit_test(load_file_reports_path),
 	    cmocka_unit_test(print_round_trips),
-	    cmocka_unit_test(ownership_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

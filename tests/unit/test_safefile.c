@@ -1,5 +1,7 @@
-/* test_safefile.c — files in a home: symlinks, FIFOs, directories and foreign owners refused
- * with the path named; atomic replace that leaves the old file whole on a full disk. */
+/* test_safefile.c — the one trust check (owner, mode, type of the open descriptor and of
+ * every directory above it, no symbolic link anywhere) under each policy the helper uses;
+ * files in a home: symlinks, FIFOs, directories and foreign owners refused with the path
+ * named; atomic replace that leaves the old file whole on a full disk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,6 +150,72 @@ static void aws_dir_is_created_0700_and_checked(void **state)
 		rmdir(p);
 	}
 	safedir_close(&h);
+}
+
+/* The config's policy: root's, writable by no one else, in directories root (or a sticky
+ * /tmp) guards; the network library's: the same, and no sticky directory either. */
+static void trust_judges_the_descriptor_and_every_directory_above(void **state)
+{
+	const struct safefile_trust config = {S_IFREG, false, 0, false, S_IWGRP | S_IWOTH,
+	                                      SAFEFILE_DIRS_OWNER_STICKY, 0, "refusing to run"};
+	struct safefile_trust lib = config;
+	char p[320], link[256];
+	int fd;
+
+	(void)state;
+	lib.dirs = SAFEFILE_DIRS_ROOT;
+	path_of(p, sizeof(p), "conf");
+	put("conf", "[aws]\n");
+	chmod(p, 0644);
+	if (geteuid() != 0) {
+		assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+		                 PAI_ERR_REFUSED);
+		assert_non_null(strstr(err, "not owned by root"));
+		return;
+	}
+	chmod(home, 0755);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)), PAI_OK);
+	close(fd);
+	/* /tmp is sticky: fine for a config being tried, never for the network library */
+	assert_int_equal(safefile_open_trusted(p, &lib, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "/tmp: writable by group or others (mode 1777)"));
+	chmod(p, 0664);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "writable by group or others (mode 0664); refusing to run"));
+	chmod(p, 0644);
+	assert_int_equal(chown(p, 65534, 0), 0);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "not owned by root (uid 65534)"));
+	assert_int_equal(chown(p, 0, 0), 0);
+	/* a directory on the way others may write */
+	chmod(home, 0777);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, home));
+	chmod(home, 0755);
+	/* a symbolic link, last or on the way */
+	path_of(link, sizeof(link), "link");
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(safefile_open_trusted(link, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "symbolic link"));
+	unlink(link);
+	assert_int_equal(symlink(home, link), 0);
+	snprintf(p, sizeof(p), "%s/conf", link);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "symbolic link"));
+	/* a directory where a file belongs, and a file that is not there */
+	assert_int_equal(safefile_open_trusted(home, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_REFUSED);
+	assert_non_null(strstr(err, "a directory, not a regular file"));
+	path_of(p, sizeof(p), "nothing");
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_NOT_FOUND);
+	assert_int_equal(safefile_open_trusted("relative/path", &config, &fd, err, sizeof(err)),
+	                 PAI_ERR_INVALID);
 }
 
 static void read_refuses_what_is_not_a_plain_file_of_the_user(void **state)
@@ -362,6 +430,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(home_must_be_a_real_directory_of_the_user, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(aws_dir_is_created_0700_and_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(trust_judges_the_descriptor_and_every_directory_above,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(read_refuses_what_is_not_a_plain_file_of_the_user,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(replace_is_atomic_and_private, setup, teardown),
