@@ -13,7 +13,7 @@
 
 /* Enters the person's ids and opens home and ~/.aws. On PAI_ERR_NOT_FOUND (no ~/.aws and
  * !create) home is open and aws is closed. The caller always calls leave(). */
-static pai_err enter(const struct home_files *h, struct safedir *home, struct safedir *aws,
+static pai_err enter(const struct profile_home *h, struct safedir *home, struct safedir *aws,
                      bool create, char *err, size_t errlen)
 {
 	pai_err e;
@@ -32,7 +32,7 @@ static pai_err enter(const struct home_files *h, struct safedir *home, struct sa
 	return safedir_open_sub(aws, home, ".aws", create, err, errlen);
 }
 
-static pai_err leave(const struct home_files *h, struct safedir *home, struct safedir *aws,
+static pai_err leave(const struct profile_home *h, struct safedir *home, struct safedir *aws,
                      pai_err e)
 {
 	safedir_close(aws);
@@ -82,7 +82,7 @@ static pai_err save(const struct safedir *aws, const char *name, const struct cr
 	return e;
 }
 
-pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, bool *not_a_key,
+pai_err profile_read_key_id(const struct profile_home *h, char *out, size_t outlen, bool *not_a_key,
                             char *err, size_t errlen)
 {
 	struct safedir home, aws;
@@ -134,25 +134,32 @@ out:
 	credfile_free(cf);
 }
 
-pai_err profile_write_key(const struct home_files *h, const char *id, const char *secret,
-                          const char *region, char *err, size_t errlen)
+/* The one edit of the managed profile: sets kv (n of them) when the profile's key is
+ * expect_id (NULL: whatever it is), keeping every other byte; with create, makes ~/.aws and
+ * the file as needed; then the region, when given, in ~/.aws/config. */
+static pai_err edit(const struct profile_home *h, const struct credfile_kv *kv, size_t n,
+                    const char *expect_id, bool create, const char *region, char *err,
+                    size_t errlen)
 {
 	struct safedir home, aws;
 	struct credfile *cf = NULL;
-	struct credfile_kv kv[3] = {
-	    {"aws_access_key_id", id},
-	    {"aws_secret_access_key", secret},
-	    {"aws_session_token", NULL},
-	};
+	char cur[129];
 	pai_err e;
 
-	e = enter(h, &home, &aws, true, err, errlen);
+	e = enter(h, &home, &aws, create, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0 && !create) {
+		e = PAI_OK; /* no ~/.aws: nothing to remove */
+		goto out;
+	}
 	if (e)
 		goto out;
 	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
 	if (e)
 		goto out;
-	e = credfile_set_profile(cf, h->profile, kv, 3);
+	if (expect_id && (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
+	                  strcmp(cur, expect_id) != 0))
+		goto out; /* not ours: left alone */
+	e = credfile_set_profile(cf, h->profile, kv, n);
 	if (e) {
 		snprintf(err, errlen, "%s/%s: cannot set profile '%s'", aws.path, CREDENTIALS_FILE,
 		         h->profile);
@@ -166,41 +173,31 @@ out:
 	return leave(h, &home, &aws, e);
 }
 
-pai_err profile_remove_key(const struct home_files *h, const char *expect_id, char *err,
+pai_err profile_write_key(const struct profile_home *h, const char *id, const char *secret,
+                          const char *region, char *err, size_t errlen)
+{
+	const struct credfile_kv kv[3] = {
+	    {"aws_access_key_id", id},
+	    {"aws_secret_access_key", secret},
+	    {"aws_session_token", NULL},
+	};
+
+	return edit(h, kv, 3, NULL, true, region, err, errlen);
+}
+
+pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, char *err,
                            size_t errlen)
 {
-	struct safedir home, aws;
-	struct credfile *cf = NULL;
-	struct credfile_kv kv[3] = {
+	const struct credfile_kv kv[3] = {
 	    {"aws_access_key_id", NULL},
 	    {"aws_secret_access_key", NULL},
 	    {"aws_session_token", NULL},
 	};
-	char cur[129];
-	pai_err e;
 
-	e = enter(h, &home, &aws, false, err, errlen);
-	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0) {
-		e = PAI_OK;
-		goto out;
-	}
-	if (e)
-		goto out;
-	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
-	if (e)
-		goto out;
-	if (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
-	    strcmp(cur, expect_id) != 0)
-		goto out; /* not ours: left alone */
-	e = credfile_set_profile(cf, h->profile, kv, 3);
-	if (!e)
-		e = save(&aws, CREDENTIALS_FILE, cf, err, errlen);
-out:
-	credfile_free(cf);
-	return leave(h, &home, &aws, e);
+	return edit(h, kv, 3, expect_id, false, NULL, err, errlen);
 }
 
-pai_err profile_write_password(const struct home_files *h, const char *password, char *err,
+pai_err profile_write_password(const struct profile_home *h, const char *password, char *err,
                                size_t errlen)
 {
 	struct safedir home, aws;
@@ -220,7 +217,7 @@ out:
 	return leave(h, &home, &aws, e);
 }
 
-void profile_remove_password(const struct home_files *h)
+void profile_remove_password(const struct profile_home *h)
 {
 	struct safedir home, aws;
 	char err[256];

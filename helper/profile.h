@@ -12,7 +12,7 @@
 
 #define PROFILE_INITIAL_PASSWORD_FILE "console-initial-password"
 
-struct home_files {
+struct profile_home {
 	struct privs *pv;
 	const char *home;    /* absolute path of the person's home */
 	const char *profile; /* managed profile name */
@@ -22,22 +22,22 @@ struct home_files {
  * profile or the key is absent). A value that is no access key ID (validate.h) is not
  * returned: out is "" and *not_a_key is set. PAI_ERR_FILE / PAI_ERR_REFUSED for an unsafe
  * home or file, PAI_ERR_INVALID for a file botocore would refuse. */
-pai_err profile_read_key_id(const struct home_files *h, char *out, size_t outlen, bool *not_a_key,
+pai_err profile_read_key_id(const struct profile_home *h, char *out, size_t outlen, bool *not_a_key,
                             char *err, size_t errlen);
 /* Writes id and secret into the managed profile (removing a stale aws_session_token),
  * keeping every other byte; creates ~/.aws (0700) and the file (0600) when missing. When
  * region is non-empty and ~/.aws/config's profile has no region, sets it there too (a
  * failure there is reported in err but is not an error: the key is what matters). */
-pai_err profile_write_key(const struct home_files *h, const char *id, const char *secret,
+pai_err profile_write_key(const struct profile_home *h, const char *id, const char *secret,
                           const char *region, char *err, size_t errlen);
 /* Removes the key lines from the managed profile when it holds key id expect_id. */
-pai_err profile_remove_key(const struct home_files *h, const char *expect_id, char *err,
+pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, char *err,
                            size_t errlen);
 /* Creates ~/.aws/console-initial-password (0600) exclusively with the password and a
  * newline; PAI_ERR_EXISTS when something already has that name. */
-pai_err profile_write_password(const struct home_files *h, const char *password, char *err,
+pai_err profile_write_password(const struct profile_home *h, const char *password, char *err,
                                size_t errlen);
 /* Removes ~/.aws/console-initial-password (after a failed CreateLoginProfile). */
-void profile_remove_password(const struct home_files *h);
+void profile_remove_password(const struct profile_home *h);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "scope.h"
 #include "signin.h"
+#include "clock.h"
 #include "state.h"
 
 static void signin_urls_per_partition(void **st)
@@ -187,11 +188,11 @@ static void state_dir_round_trip_lock_and_alias(void **st)
 	assert_int_equal(state_read_alias(fd, "123456789012", 1000 + STATE_ALIAS_TTL, alias),
 	                 PAI_ERR_NOT_FOUND);
 	assert_int_equal(state_read_alias(fd, "999999999999", 1001, alias), PAI_ERR_NOT_FOUND);
-	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 1000, &lock), PAI_OK);
+	assert_int_equal(state_lock(fd, "alice", clock_now_ms() + 1000, &lock), PAI_OK);
 	/* a second open file description waits, then gives up at the deadline */
-	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 30, &lock2), PAI_ERR_TIMEOUT);
+	assert_int_equal(state_lock(fd, "alice", clock_now_ms() + 30, &lock2), PAI_ERR_TIMEOUT);
 	state_unlock(lock);
-	assert_int_equal(state_lock(fd, "alice", state_now_ms() + 1000, &lock2), PAI_OK);
+	assert_int_equal(state_lock(fd, "alice", clock_now_ms() + 1000, &lock2), PAI_OK);
 	state_unlock(lock2);
 	assert_int_equal(state_remove(fd, "alice"), PAI_OK);
 	assert_int_equal(state_read(fd, "alice", &r), PAI_ERR_NOT_FOUND);
