@@ -6,11 +6,12 @@ content, and without changing the person's files (pre-seeded with other profiles
 run afterwards must still work (no stray lock, no poisoned state).
 """
 import os
-import sys
 
 import pytest
 
-ac = sys.modules["pai_attack_common"]  # loaded by this directory's conftest.py
+import pai_attack as ac
+from pai_testlib import clean_env
+
 EXIT_AWS, EXIT_OK, LOGIN = ac.EXIT_AWS, ac.EXIT_OK, ac.LOGIN
 
 DEADLINE = 4          # [aws] deadline for these runs, seconds
@@ -91,8 +92,8 @@ def test_untrusted_tls_certificate_is_refused(person, iam_endpoint_factory, env_
 	before = person.snapshot()
 	env = None
 	if env_ca:
-		env = ac.top.clean_env(SSL_CERT_FILE=tls.cert_file, CURL_CA_BUNDLE=tls.cert_file,
-		                    SSL_CERT_DIR=os.path.dirname(tls.cert_file))
+		env = clean_env(SSL_CERT_FILE=tls.cert_file, CURL_CA_BUNDLE=tls.cert_file,
+		                SSL_CERT_DIR=os.path.dirname(tls.cert_file))
 	p = person.run(env=env)
 	ac.check_clean_failure(p, tls, EXIT_AWS, DEADLINE, SLACK, label="self-signed TLS")
 	assert tls.actions() == [], "a request got through an untrusted TLS connection"

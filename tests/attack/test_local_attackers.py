@@ -20,15 +20,14 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 import pytest
 
-ac = sys.modules["pai_attack_common"]  # loaded by this directory's conftest.py
-top = ac.top
+import pai_attack as ac
+from pai_testlib import PYTHON, build_path, clean_env, netlib_installed, system_lock_held
 
 SYS_ACCOUNT = "_paitest_helper"
 LOGIN = "paitestatk"
@@ -113,8 +112,8 @@ class Install:
 		self.admin_login = pwd.getpwnam(ADMIN_LOGIN)
 		# a setuid copy loads its network half (if the build splits one off) from the
 		# compiled-in path only
-		if os.path.exists(top.build_path("pai-network.path")):
-			self.installed.enter_context(top.netlib_installed())
+		if os.path.exists(build_path("pai-network.path")):
+			self.installed.enter_context(netlib_installed())
 		self.base = tempfile.mkdtemp(prefix="pai-attack-", dir="/var/tmp")
 		os.chmod(self.base, 0o755)
 		self.helper = os.path.join(self.base, "aws-iam-provision")
@@ -241,7 +240,7 @@ class Install:
 		t0 = time.monotonic()
 		p = subprocess.run(self.as_user_argv(argv or [self.helper] + list(args), pw),
 		                   capture_output=True, text=True, errors="backslashreplace",
-		                   env=env or top.clean_env(), stdin=subprocess.DEVNULL,
+		                   env=env or clean_env(), stdin=subprocess.DEVNULL,
 		                   timeout=timeout, cwd=cwd)
 		p.elapsed = time.monotonic() - t0
 		print("%s: exit %d in %.2f s: %s" % (" ".join(args) or "login", p.returncode,
@@ -251,7 +250,7 @@ class Install:
 	def popen(self, *args, env=None, argv=None, cwd="/"):
 		return subprocess.Popen(self.as_user_argv(argv or [self.helper] + list(args)),
 		                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-		                        stdin=subprocess.DEVNULL, env=env or top.clean_env(), cwd=cwd)
+		                        stdin=subprocess.DEVNULL, env=env or clean_env(), cwd=cwd)
 
 	def check_output_clean(self, p):
 		out = p.stdout + p.stderr
@@ -285,7 +284,7 @@ class Install:
 @pytest.fixture(scope="module")
 def installed(module_endpoint):
 	# the system config and kernel.core_pattern are the machine's: one test file at a time
-	with top.system_lock_held():
+	with system_lock_held():
 		inst = Install(module_endpoint)
 		try:
 			inst.setup()
@@ -445,9 +444,9 @@ def test_symlink_swapped_in_a_loop_while_the_helper_writes(box):
 	for p in (evil, evil_dir):
 		os.lchown(p, box.user.pw_uid, box.user.pw_gid)
 	box.outside_before = box.outside()
-	racer = subprocess.Popen(box.as_user_argv([top.PYTHON, "-c", RACER, box.aws, box.pub]),
+	racer = subprocess.Popen(box.as_user_argv([PYTHON, "-c", RACER, box.aws, box.pub]),
 	                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-	                         stdin=subprocess.DEVNULL, env=top.clean_env())
+	                         stdin=subprocess.DEVNULL, env=clean_env())
 	results = {}
 	try:
 		time.sleep(0.3)
@@ -543,7 +542,7 @@ def test_ld_preload_is_not_loaded(box):
 	sh("cc", "-shared", "-fPIC", "-o", lib, src, '-DMARKDIR="%s"' % box.pub)
 	os.chmod(lib, 0o755)
 	box.outside_before = box.outside()
-	env = top.clean_env(LD_PRELOAD=lib, LD_LIBRARY_PATH=box.pub)
+	env = clean_env(LD_PRELOAD=lib, LD_LIBRARY_PATH=box.pub)
 	# env(1) is an ordinary program: it loads the library (the control); the setuid helper
 	# it then executes must not
 	p = box.run(argv=["env", "LD_PRELOAD=" + lib, box.helper], env=env)
@@ -589,8 +588,8 @@ def test_proxy_variables_are_ignored(box):
 	rec = ConnectionRecorder()
 	try:
 		proxy = "http://127.0.0.1:%d" % rec.port
-		env = top.clean_env(http_proxy=proxy, https_proxy=proxy, HTTP_PROXY=proxy,
-		                    HTTPS_PROXY=proxy, ALL_PROXY=proxy, all_proxy=proxy)
+		env = clean_env(http_proxy=proxy, https_proxy=proxy, HTTP_PROXY=proxy,
+		                HTTPS_PROXY=proxy, ALL_PROXY=proxy, all_proxy=proxy)
 		# control: libcurl (the curl tool) does use such a proxy
 		c = subprocess.run(["curl", "-s", "-m", "3", "-o", "/dev/null",
 		                    box.ep.url + "/_control/health"], env=env,
@@ -611,16 +610,16 @@ def test_home_and_aws_variables_are_ignored(box):
 	os.mkdir(fake_home, 0o700)
 	os.chown(fake_home, box.user.pw_uid, box.user.pw_gid)
 	box.outside_before = box.outside()
-	env = top.clean_env(HOME=fake_home, USER=OTHER, LOGNAME=OTHER,
-	                    AWS_SHARED_CREDENTIALS_FILE=os.path.join(box.pub, "creds"),
-	                    AWS_CONFIG_FILE=os.path.join(box.pub, "config"),
-	                    AWS_ACCESS_KEY_ID="AKIAENVENVENVENV0000",
-	                    AWS_SECRET_ACCESS_KEY="envSECRETenvSECRETenvSECRETenvSECRETenvS",
-	                    AWS_PROFILE="evil", AWS_DEFAULT_PROFILE="evil",
-	                    AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_CA_BUNDLE="/dev/null",
-	                    AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:9",
-	                    TZ="../../../../%s/tz" % box.pub, LOCALDOMAIN="evil",
-	                    HOSTALIASES=os.path.join(box.pub, "hosts"))
+	env = clean_env(HOME=fake_home, USER=OTHER, LOGNAME=OTHER,
+	                AWS_SHARED_CREDENTIALS_FILE=os.path.join(box.pub, "creds"),
+	                AWS_CONFIG_FILE=os.path.join(box.pub, "config"),
+	                AWS_ACCESS_KEY_ID="AKIAENVENVENVENV0000",
+	                AWS_SECRET_ACCESS_KEY="envSECRETenvSECRETenvSECRETenvSECRETenvS",
+	                AWS_PROFILE="evil", AWS_DEFAULT_PROFILE="evil",
+	                AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_CA_BUNDLE="/dev/null",
+	                AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:9",
+	                TZ="../../../../%s/tz" % box.pub, LOCALDOMAIN="evil",
+	                HOSTALIASES=os.path.join(box.pub, "hosts"))
 	p = box.run(env=env)
 	assert p.returncode == ac.EXIT_OK, p.stderr
 	assert os.listdir(fake_home) == []
@@ -639,8 +638,8 @@ def test_tls_variables_are_ignored(box, iam_endpoint_factory):
 	tls = iam_endpoint_factory(tls=True)
 	keylog = os.path.join(box.pub, "keylog")
 	ctl_log = os.path.join(box.pub, "control-keylog")
-	env = top.clean_env(CURL_CA_BUNDLE=tls.cert_file, SSL_CERT_FILE=tls.cert_file,
-	                    SSL_CERT_DIR=os.path.dirname(tls.cert_file), SSLKEYLOGFILE=keylog)
+	env = clean_env(CURL_CA_BUNDLE=tls.cert_file, SSL_CERT_FILE=tls.cert_file,
+	                SSL_CERT_DIR=os.path.dirname(tls.cert_file), SSLKEYLOGFILE=keylog)
 	# control: libcurl honours SSLKEYLOGFILE (the curl tool, same library)
 	subprocess.run(["curl", "-s", "-k", "-m", "5", "-o", "/dev/null", tls.url + "/"],
 	               env=dict(env, SSLKEYLOGFILE=ctl_log), stdin=subprocess.DEVNULL,
@@ -798,7 +797,7 @@ def killed_mid_run(box, argv, sig, cwd):
 	script = 'ulimit -c unlimited && exec "$@"'
 	p = subprocess.Popen(box.as_user_argv(["/bin/sh", "-c", script, "sh"] + argv),
 	                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-	                     stdin=subprocess.DEVNULL, env=top.clean_env(), cwd=cwd)
+	                     stdin=subprocess.DEVNULL, env=clean_env(), cwd=cwd)
 	time.sleep(0.8)
 	p.send_signal(sig)
 	try:
@@ -965,5 +964,5 @@ def test_one_person_cannot_throttle_the_whole_account(box):
 	assert p.returncode == ac.EXIT_OK and ep.actions() == [], p.stderr
 	# root acting for the person is not limited
 	p = subprocess.run([box.helper, "--user", LOGIN, "--status"], capture_output=True, text=True,
-	                   env=top.clean_env(), stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+	                   env=clean_env(), stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
 	assert p.returncode == ac.EXIT_OK, p.stderr

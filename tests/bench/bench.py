@@ -22,7 +22,6 @@ Usage: bench.py [-n RUNS] [-b BUILD_DIR] [-o REPORT.md]   (RUNS >= 5)
 """
 import argparse
 import datetime
-import importlib.util
 import os
 import platform
 import pwd
@@ -38,10 +37,11 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location("pai_tests_conftest",
-                                               os.path.join(TOP, "tests", "conftest.py"))
-top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(top)
+# The tests' helpers (tests/pai_testlib.py, tests/pai_attack.py): a script run by path has only
+# its own directory on sys.path.
+sys.path.insert(0, os.path.join(TOP, "tests"))
+import pai_attack  # noqa: E402
+from pai_testlib import clean_env, read_credentials, start_endpoint  # noqa: E402
 
 TIME = "/usr/bin/time"      # Debian package "time" (tests/install-deps)
 CLI_SCRIPT = os.path.join(TOP, "tests", "bench", "cli_first_login.sh")
@@ -189,7 +189,7 @@ class Person:
 
 	def key_id(self):
 		try:
-			return top.read_credentials(os.path.join(self.home, ".aws", "credentials"))[0]
+			return read_credentials(os.path.join(self.home, ".aws", "credentials"))[0]
 		except Exception:
 			return None
 
@@ -211,7 +211,7 @@ def med(xs):
 
 def bench_spawn(n, tmp, argv):
 	"""Wall and CPU of a process that does (next to) nothing: what any exec costs right now."""
-	env = top.clean_env()
+	env = clean_env()
 	ps = [run(argv, env, tmp) for _ in range(n)]
 	return {"wall": [p.wall_ms for p in ps], "cpu": [p.cpu_ms for p in ps]}
 
@@ -233,12 +233,12 @@ def bench_netlib_rss(build, n, base):
 		return None
 	loaded, at_exit = [], []
 	for _ in range(n):
-		p = run([tool, lib], top.clean_env(), base, "netlib-rss")
+		p = run([tool, lib], clean_env(), base, "netlib-rss")
 		m = re.search(r"^after_kb: (\d+)$", p.out(), re.M)
 		if not m:
 			raise Bench("netlib-rss printed no figure: %s" % p.out().strip()[-200:])
 		loaded.append(int(m.group(1)))
-		at_exit.append(peak_rss_kb([tool, lib], top.clean_env(), base))
+		at_exit.append(peak_rss_kb([tool, lib], clean_env(), base))
 	return {"loaded": loaded, "exit": at_exit}
 
 
@@ -249,7 +249,7 @@ def bench_helper(helper, ep, n, base, latency_ms=0):
 	                     "verify")}
 	r["calls_first"] = r["calls_fast"] = r["calls_verify"] = None
 	r["rounds"] = []
-	env = top.clean_env()
+	env = clean_env()
 	for i in range(n):
 		ep.reset()
 		if latency_ms:
@@ -289,13 +289,13 @@ def bench_cli(ep, runs, base):
 		d = os.path.join(base, "cli%d" % i)
 		home = os.path.join(d, "home")
 		os.makedirs(home, mode=0o700)
-		env = top.clean_env(ENDPOINT=ep.url, REGION=ep.region,
-		                    ADMIN_CREDS=ep.admin_credentials_file, IAM_USER="cli-person",
-		                    GROUP=GROUP,
-		                    POLICY_ARN="arn:aws:iam::%s:policy/developer-access" % ep.account,
-		                    HOST=HOST, PERSON_HOME=home)
+		env = clean_env(ENDPOINT=ep.url, REGION=ep.region,
+		                ADMIN_CREDS=ep.admin_credentials_file, IAM_USER="cli-person",
+		                GROUP=GROUP,
+		                POLICY_ARN="arn:aws:iam::%s:policy/developer-access" % ep.account,
+		                HOST=HOST, PERSON_HOME=home)
 		p = run(["/bin/sh", CLI_SCRIPT], env, d, "cli")
-		kid = top.read_credentials(os.path.join(home, ".aws", "credentials"))[0]
+		kid = read_credentials(os.path.join(home, ".aws", "credentials"))[0]
 		u = ep.user("cli-person")
 		if not u or kid not in [k["id"] for k in u["keys"]]:
 			raise Bench("CLI script: the key on disk is not the user's")
@@ -304,19 +304,11 @@ def bench_cli(ep, runs, base):
 	return walls, calls
 
 
-def attack_common(helper):
-	"""tests/attack/attack_common.py (its Person and checks, shared with tests/load), made to
-	run this helper."""
-	name = "pai_attack_common"
-	if name not in sys.modules:
-		spec = importlib.util.spec_from_file_location(
-			name, os.path.join(TOP, "tests", "attack", "attack_common.py"))
-		mod = importlib.util.module_from_spec(spec)
-		sys.modules[name] = mod
-		spec.loader.exec_module(mod)
-	ac = sys.modules[name]
-	ac.HELPER = helper
-	return ac
+def attack_people(helper):
+	"""tests/pai_attack.py (its Person and checks, shared with tests/attack and tests/load),
+	made to run this helper."""
+	pai_attack.HELPER = helper
+	return pai_attack
 
 
 def burst_outcome(ac, ep, who, p, iam_keys):
@@ -348,8 +340,8 @@ def burst_outcome(ac, ep, who, p, iam_keys):
 def bench_burst(helper, ep, n, base):
 	"""n bursts of BURST_PEOPLE first logins started at once, 30 % of calls throttled. Each
 	person is tests/attack's (home seeded with other profiles, own state dir and config)."""
-	ac = attack_common(helper)
-	env = top.clean_env()
+	ac = attack_people(helper)
+	env = clean_env()
 	res = []
 	for b in range(n):
 		ep.reset()
@@ -690,10 +682,10 @@ def main():
 		mach["cpu"], mach["cores"], *mach["load"], helper), flush=True)
 	t_start = time.monotonic()
 	base = tempfile.mkdtemp(prefix="pai-bench-")
-	ep = top.start_endpoint(os.path.join(base, "endpoint"))
+	ep = start_endpoint(os.path.join(base, "endpoint"))
 	r = {}
 	try:
-		env = top.clean_env()
+		env = clean_env()
 		steps = [
 			("spawn", lambda: bench_spawn(n, base, ["/bin/true"])),
 			("curl", lambda: bench_spawn(n, base, ["/usr/bin/curl", "--version"])),

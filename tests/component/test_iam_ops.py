@@ -1,19 +1,12 @@
 """Every typed IAM/STS operation of helper/iam.c, through build/iam-op, against the local
 endpoint: results, error mapping (each error a single call: never retried), pagination,
 hostile replies, and the admin identity from a credentials file or IMDSv2."""
-import importlib.util
 import os
 import subprocess
 
 import pytest
 
-# tests/conftest.py by path: the name "conftest" may be this layer's own conftest.
-_spec = importlib.util.spec_from_file_location(
-	"pai_tests_conftest",
-	os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
-top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(top)
-build_path, clean_env, run_aws = top.build_path, top.clean_env, top.run_aws
+from pai_testlib import build_path, clean_env, run_aws
 
 IAM_OP = build_path("iam-op")
 EXIT_BASE = 10

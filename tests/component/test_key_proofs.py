@@ -9,17 +9,9 @@ import time
 
 import pytest
 
-import importlib.util
+from pai_testlib import HOST, LOGIN, build_path, clean_env, host_id, make_tmp_home
+from pai_testlib import LEDGER_TAG as LEDGER, MARK_TAG as MARK, OWNER_TAG as OWNER
 
-_spec = importlib.util.spec_from_file_location(
-	"pai_tests_conftest",
-	os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
-top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(top)
-
-from conftest import HOST, LOGIN, build_path  # noqa: E402  (this directory's conftest)
-
-OWNER, LEDGER, MARK = top.OWNER_TAG, top.LEDGER_TAG, top.MARK_TAG
 SYSLOG_CAPTURE = build_path("tests/syslog-capture.so")
 
 
@@ -39,7 +31,7 @@ def preload_env(capture):
 	out = subprocess.run(["ldd", build_path("aws-iam-provision")], capture_output=True,
 	                     text=True).stdout
 	asan = [ln.split("=>")[1].split()[0] for ln in out.splitlines() if "libasan" in ln]
-	return top.clean_env(LD_PRELOAD=" ".join(asan + libs), PAI_SYSLOG_CAPTURE=capture)
+	return clean_env(LD_PRELOAD=" ".join(asan + libs), PAI_SYSLOG_CAPTURE=capture)
 
 
 # ---- 1: the IAM user must be this login's, exactly
@@ -53,7 +45,7 @@ def test_a_name_differing_only_in_case_is_refused_and_keys_are_untouched(helper)
 	k1 = helper.profile_key()
 	other = helper.tmp / "other"
 	other.mkdir()
-	home2 = top.make_tmp_home(other)
+	home2 = make_tmp_home(other)
 	helper.configure(user={"name": "rt-Alice"})
 	ep.clear_calls()
 	p = helper.run(home=home2)
@@ -101,7 +93,7 @@ def test_hosts_with_the_same_short_name_keep_each_others_keys(helper, tmp_path):
 	helper.configure(keys={"verify_interval": "0"})
 	b = tmp_path / "b"
 	b.mkdir()
-	home_b, state_b = top.make_tmp_home(b), str(b / "state")
+	home_b, state_b = make_tmp_home(b), str(b / "state")
 	os.mkdir(state_b, 0o700)
 	conf_b = str(b / "b.conf")
 	with open(helper.conf) as f:
@@ -115,7 +107,7 @@ def test_hosts_with_the_same_short_name_keep_each_others_keys(helper, tmp_path):
 		else:
 			argv = [build_path("aws-iam-provision"), "--config", conf_b, "--home", home_b,
 			        "--host", "bastion", "--machine-id", "b" * 32]
-		p = subprocess.run(argv, capture_output=True, text=True, env=top.clean_env(),
+		p = subprocess.run(argv, capture_output=True, text=True, env=clean_env(),
 		                   stdin=subprocess.DEVNULL, timeout=60)
 		assert p.returncode == 0, p.stderr
 		return p
@@ -129,7 +121,7 @@ def test_hosts_with_the_same_short_name_keep_each_others_keys(helper, tmp_path):
 	assert keys(ep, LOGIN) == both
 	entries = [v for k, v in ep.user(LOGIN)["tags"] if k.startswith(LEDGER)]
 	assert sorted(e.split()[0] for e in entries) == sorted(
-		[top.host_id("bastion", "a" * 32), top.host_id("bastion", "b" * 32)])
+		[host_id("bastion", "a" * 32), host_id("bastion", "b" * 32)])
 	assert all(e.endswith(" bastion") for e in entries)
 
 
@@ -148,7 +140,7 @@ def test_a_failed_state_write_during_rotation_heals_at_the_next_login(helper):
 		resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
 
 	p = subprocess.run(helper.argv("--rotate"), capture_output=True, text=True,
-	                   env=top.clean_env(), stdin=subprocess.DEVNULL, timeout=60,
+	                   env=clean_env(), stdin=subprocess.DEVNULL, timeout=60,
 	                   preexec_fn=small_files)
 	new = helper.profile_key()
 	assert new != old, p.stderr

@@ -11,23 +11,11 @@ import time
 
 import pytest
 
-import importlib.util
-
-_spec = importlib.util.spec_from_file_location(
-	"pai_tests_conftest",
-	os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
-top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(top)
-clean_env, run_aws = top.clean_env, top.run_aws
-host_id, ledger_value = top.host_id, top.ledger_value
-LOGIN = pwd.getpwuid(os.getuid()).pw_name
-HOST = "hosta"
+from pai_testlib import HOST, LOGIN, clean_env, host_id, ledger_value, run_aws
+from pai_testlib import LEDGER_TAG as LEDGER, MARK_TAG as MARK, OWNER_TAG as OWNER
 
 MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
             "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
-OWNER = top.OWNER_TAG
-LEDGER = top.LEDGER_TAG
-MARK = top.MARK_TAG
 
 
 def tags(ep, name):

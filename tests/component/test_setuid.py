@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import HELPER, build_path, clean_env, netlib_installed
+from pai_testlib import HELPER, build_path, clean_env, netlib_installed
 
 SYS_ACCOUNT = "_pai_test_helper"
 LOGIN = "paitestuser"

@@ -43,10 +43,9 @@ try:
 except ImportError:  # pragma: no cover
 	botocore = None
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Same rule as tests/conftest.py: PAI_BUILD_DIR names a per-person build dir; default build/.
-BUILD_DIR = os.path.abspath(os.environ.get("PAI_BUILD_DIR") or os.path.join(REPO_ROOT, "build"))
-TOOL = os.path.join(BUILD_DIR, "sigv4-sign")
+from pai_testlib import build_path  # noqa: E402
+
+TOOL = build_path("sigv4-sign")
 DATE = "20240229T235959Z"
 SEED = 20240229
 N_RANDOM = 1200

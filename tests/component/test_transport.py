@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import build_path, clean_env
+from pai_testlib import build_path, clean_env
 
 AWS_QUERY = build_path("aws-query")
 RUN_TIMEOUT_S = 120

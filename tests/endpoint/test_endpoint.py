@@ -19,7 +19,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, SSLError
-from pai_conftest import ENDPOINT_SCRIPT, PYTHON, read_credentials, run_aws, start_endpoint
+from pai_testlib import ENDPOINT_SCRIPT, PYTHON, read_credentials, run_aws, start_endpoint
 
 IAM_NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
@@ -941,7 +941,7 @@ def test_debian_aws_cli_works_against_it(iam_endpoint, tmp_home):
 def test_endpoint_dies_with_its_parent(tmp_path):
 	"""A killed test run leaves no endpoint behind (PR_SET_PDEATHSIG)."""
 	script = ("import sys, time; sys.path.insert(0, %r)\n"
-	          "from conftest import start_endpoint\n"
+	          "from pai_testlib import start_endpoint\n"
 	          "ep = start_endpoint(%r)\n"
 	          "print(ep.proc.pid, flush=True)\n"
 	          "time.sleep(60)\n") % (os.path.dirname(os.path.dirname(ENDPOINT_SCRIPT)),

@@ -19,7 +19,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
-from pai_conftest import run_aws
+from pai_testlib import run_aws
 
 TOKEN_A = "a" * 32
 TOKEN_B = "b" * 32

@@ -14,7 +14,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from pai_conftest import run_aws
+from pai_testlib import run_aws
 
 
 @pytest.fixture

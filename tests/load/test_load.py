@@ -6,31 +6,16 @@
 - 20 simultaneous logins of one person create exactly one key and leave a whole file.
 """
 import configparser
-import importlib.util
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-
-def _common():
-	name = "pai_attack_common"
-	if name not in sys.modules:
-		spec = importlib.util.spec_from_file_location(name, os.path.join(
-			os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "attack",
-			"attack_common.py"))
-		mod = importlib.util.module_from_spec(spec)
-		sys.modules[name] = mod
-		spec.loader.exec_module(mod)
-	return sys.modules[name]
-
-
-ac = _common()
-top = ac.top
+import pai_attack as ac
+from pai_testlib import clean_env, read_credentials, start_endpoint
 
 PEOPLE = 50
 SAME_PERSON = 20
@@ -44,7 +29,7 @@ pytestmark = pytest.mark.skipif(not ac.helper_built(), reason="helper not built:
 
 @pytest.fixture
 def endpoint(tmp_path):
-	ep = top.start_endpoint(str(tmp_path / "endpoint"))
+	ep = start_endpoint(str(tmp_path / "endpoint"))
 	try:
 		yield ep
 	finally:
@@ -60,7 +45,7 @@ def run_all(argvs, env=None):
 		go.wait()
 		t0 = time.monotonic()
 		p = subprocess.Popen(argvs[i], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-		                     stdin=subprocess.DEVNULL, env=env or top.clean_env())
+		                     stdin=subprocess.DEVNULL, env=env or clean_env())
 		try:
 			so, se = p.communicate(timeout=DEADLINE + SLACK + 30)
 		except subprocess.TimeoutExpired:
@@ -155,7 +140,7 @@ def test_fifty_people_at_once_with_throttling(tmp_path, endpoint):
 			assert len(u["keys"]) <= 1, (name, [k["id"] for k in u["keys"]])
 	# and the keys really work: STS answers each of them (faults off now)
 	for secs, p, _ in ok + warned:
-		kid, secret = top.read_credentials(p.cred_path)
+		kid, secret = read_credentials(p.cred_path)
 		ident = ep.botocore_client("sts", key_id=kid, secret=secret).get_caller_identity()
 		assert ident["Arn"].endswith(":user/" + p.iam_name)
 

@@ -18,8 +18,9 @@ def test_cppcheck_reports_nothing():
 
 @pytest.mark.skipif(not shutil.which("clang-format"), reason="clang-format not installed")
 def test_c_sources_are_clang_formatted():
-	files = sorted(glob.glob(os.path.join(TOP, "helper/*.[ch]")) +
-	               glob.glob(os.path.join(TOP, "pam_module/*.[ch]")) +
+	# helper/** and pam_module/**: the helper's sources are split into subdirectories
+	files = sorted(glob.glob(os.path.join(TOP, "helper/**/*.[ch]"), recursive=True) +
+	               glob.glob(os.path.join(TOP, "pam_module/**/*.[ch]"), recursive=True) +
 	               glob.glob(os.path.join(TOP, "tests/unit/*.c")) +
 	               glob.glob(os.path.join(TOP, "tests/preload/*.c")))
 	bad = []

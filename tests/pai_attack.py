@@ -3,34 +3,20 @@ profiles, state dir, config) running the helper unprivileged against the local e
 the checks every hostile run must pass (bounded, one-line error, no crash, no secret or local
 file content in the output, the person's files intact).
 
-Test files load it by path (see their first lines), cached as "pai_attack_common": several
-layers have a conftest.py, so `from conftest import` would be ambiguous.
+A plain module: `import pai_attack` (tests/conftest.py puts tests/ on sys.path; so does
+tests/bench/bench.py, which runs its Person in its burst benchmark).
 """
 import configparser
 import hashlib
-import importlib.util
 import os
 import pwd
 import signal
 import subprocess
-import sys
 import time
 
+import pai_testlib
 
-def _top():
-	"""tests/conftest.py: pytest has loaded it (it registers itself as "pai_conftest")."""
-	if "pai_conftest" not in sys.modules:
-		spec = importlib.util.spec_from_file_location("pai_conftest", os.path.join(
-			os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
-		mod = importlib.util.module_from_spec(spec)
-		sys.modules["pai_conftest"] = mod
-		spec.loader.exec_module(mod)
-	return sys.modules["pai_conftest"]
-
-
-top = _top()
-
-HELPER = top.build_path("aws-iam-provision")
+HELPER = pai_testlib.build_path("aws-iam-provision")
 LOGIN = pwd.getpwuid(os.getuid()).pw_name
 HOST = "hosta"
 OWNER_TAG = "pam-aws-iam:managed"
@@ -111,7 +97,7 @@ class Person:
 		t0 = time.monotonic()
 		p = subprocess.run(self.argv(*args), capture_output=True, text=True,
 		                   errors="backslashreplace", timeout=timeout,
-		                   stdin=subprocess.DEVNULL, env=env or top.clean_env())
+		                   stdin=subprocess.DEVNULL, env=env or pai_testlib.clean_env())
 		p.elapsed = time.monotonic() - t0
 		return p
 

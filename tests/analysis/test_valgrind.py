@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import HELPER, clean_env
+from pai_testlib import HELPER, clean_env
 
 VALGRIND = shutil.which("valgrind")
 ERROR_EXIT = 99

@@ -1,44 +1,21 @@
-/* test_provision_parts.c — the helper's small libraries: state files (hostile contents
- * refused), the state dir (ownership, lock, alias cache), sign-in URLs per partition, and
- * scope rules. The ledger has its own (test_ledger.c). */
+/* test_state.c — the state directory (state.h): per-user state files read back as written
+ * and hostile contents refused, the state dir's ownership check, the per-user lock, the
+ * account alias cache, the request allowance and the machine ID kept for a system without
+ * /etc/machine-id. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scope.h"
-#include "signin.h"
 #include "clock.h"
 #include "state.h"
-
-static void signin_urls_per_partition(void **st)
-{
-	char url[SIGNIN_URL_MAX];
-
-	(void)st;
-	assert_int_equal(signin_url("aws", "123456789012", "", url, sizeof(url)), PAI_OK);
-	assert_string_equal(url, "https://123456789012.signin.aws.amazon.com/console");
-	assert_int_equal(signin_url("aws", "123456789012", "corp", url, sizeof(url)), PAI_OK);
-	assert_string_equal(url, "https://corp.signin.aws.amazon.com/console");
-	assert_int_equal(signin_url("aws-cn", "123456789012", NULL, url, sizeof(url)), PAI_OK);
-	assert_string_equal(url, "https://123456789012.signin.amazonaws.cn/console");
-	assert_int_equal(signin_url("aws-us-gov", "123456789012", "gov", url, sizeof(url)), PAI_OK);
-	assert_string_equal(url, "https://gov.signin.amazonaws-us-gov.com/console");
-	assert_int_equal(signin_url("aws-iso", "123456789012", "", url, sizeof(url)),
-	                 PAI_ERR_INVALID);
-	assert_int_equal(signin_url("aws", "12345678901", "", url, sizeof(url)), PAI_ERR_INVALID);
-	assert_int_equal(signin_url("aws", "123456789012", "evil.com/x#", url, sizeof(url)),
-	                 PAI_ERR_INVALID);
-	assert_int_equal(signin_url("aws", "123456789012", "", url, 20), PAI_ERR_TOOBIG);
-}
 
 static const char good_state[] = "login=alice\niam_user=alice\n"
                                  "arn=arn:aws:iam::123456789012:user/alice\n"
@@ -228,33 +205,14 @@ static void state_refuses_a_symlinked_state_file(void **st)
 	assert_int_equal(system(path), 0);
 }
 
-static void scope_min_uid_and_exclude(void **st)
-{
-	static const char *const excl[] = {"root", "svc"};
-	static const char *const groups[] = {"no-such-group-pai"};
-	struct scope_rules r = {1000, NULL, 0, excl, 2};
-	const char *why;
-
-	(void)st;
-	assert_true(scope_allows(&r, "alice", 1000, 1000, &why));
-	assert_false(scope_allows(&r, "alice", 999, 1000, &why));
-	assert_non_null(why);
-	assert_false(scope_allows(&r, "svc", 5000, 1000, &why));
-	r.groups = groups;
-	r.n_groups = 1;
-	assert_false(scope_allows(&r, "alice", 5000, 5000, &why));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(signin_urls_per_partition),
 	    cmocka_unit_test(state_parses_its_own_format),
 	    cmocka_unit_test(state_refuses_hostile_contents),
 	    cmocka_unit_test(state_dir_round_trip_lock_and_alias),
 	    cmocka_unit_test(request_allowance_refills_and_survives_hostile_files),
 	    cmocka_unit_test(state_refuses_a_symlinked_state_file),
-	    cmocka_unit_test(scope_min_uid_and_exclude),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
