@@ -67,8 +67,8 @@ PLAN_SRCS := helper/keyplan.c helper/ledger.c
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
              helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
-             helper/net/iam_reply.c helper/net/imds.c helper/net/signin.c helper/net/sigv4.c \
-             helper/net/xmlreply.c
+             helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c \
+             helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c
 # ...and the core code it calls.
 NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/netlib.c \
                       helper/scope.c,$(CORE_SRCS)) $(PLAN_SRCS)

@@ -2,14 +2,13 @@
  * reply is bounded and checked; every secret (IMDS token, keys, JSON text) is wiped. */
 #include "imds.h"
 
-#include <json-c/json.h>
-#include <json-c/printbuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "clock.h"
+#include "jsonsafe.h"
 #include "buf.h"
 #include "http.h"
 #include "validate.h"
@@ -33,62 +32,9 @@ static bool valid_sts_token(const char *s)
 	return is_b64ish(s, IMDS_MAX_STS_TOKEN);
 }
 
-/* A string member of obj, with no NUL inside, that passes ok; NULL otherwise. */
-static const char *member(struct json_object *obj, const char *key, bool (*ok)(const char *))
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (!s || strlen(s) != (size_t)json_object_get_string_len(v) || !ok(s))
-		return NULL;
-	return s;
-}
-
 static bool is_success(const char *s)
 {
 	return !strcmp(s, "Success");
-}
-
-/* json-c keeps its own copies of every string; overwrite those of the top-level object
- * (secrets among them) before the object is released. */
-static void wipe_strings(struct json_object *obj)
-{
-	json_object_object_foreach(obj, key, v)
-	{
-		(void)key;
-		if (json_object_is_type(v, json_type_string))
-			secret_wipe((char *)json_object_get_string(v),
-			            (size_t)json_object_get_string_len(v));
-	}
-}
-
-/* The tokener gathers each string in its printbuf; sized up front so it never reallocs
- * (a realloc would leave a secret behind in freed memory), and wiped before it is freed. */
-static struct json_tokener *tokener_new(size_t len)
-{
-	struct json_tokener *tok = json_tokener_new_ex(IMDS_JSON_DEPTH);
-
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	if (printbuf_memset(tok->pb, 0, 0, (int)len + 16) < 0) {
-		json_tokener_free(tok);
-		return NULL;
-	}
-	printbuf_reset(tok->pb);
-	return tok;
-}
-
-static void tokener_free(struct json_tokener *tok)
-{
-	if (!tok)
-		return;
-	if (tok->pb && tok->pb->buf)
-		secret_wipe(tok->pb->buf, (size_t)tok->pb->size);
-	json_tokener_free(tok);
 }
 
 static pai_err dup_into(char **dst, const char *s)
@@ -99,33 +45,23 @@ static pai_err dup_into(char **dst, const char *s)
 
 pai_err imds_parse_credentials(const char *json, size_t len, struct aws_creds *c)
 {
-	struct json_tokener *tok = NULL;
 	struct json_object *obj = NULL;
 	const char *id, *secret, *token, *exp;
-	size_t end;
-	pai_err e = PAI_ERR_REPLY;
+	pai_err e;
 
 	memset(c, 0, sizeof(*c));
-	if (!json)
-		return PAI_ERR_INVALID;
-	if (len > IMDS_MAX_REPLY)
-		return PAI_ERR_TOOBIG;
-	tok = tokener_new(len);
-	if (!tok)
-		return PAI_ERR_NOMEM;
-	obj = json_tokener_parse_ex(tok, json, (int)len);
-	if (!obj || json_tokener_get_error(tok) != json_tokener_success)
-		goto out;
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (!strchr(" \t\r\n", json[end]) || !json[end])
-			goto out;
+	e = jsonsafe_parse(json, len, IMDS_MAX_REPLY, IMDS_JSON_DEPTH, &obj);
+	if (e)
+		return e == PAI_ERR_NOMEM || e == PAI_ERR_INVALID || e == PAI_ERR_TOOBIG ? e
+		                                                                          : PAI_ERR_REPLY;
+	e = PAI_ERR_REPLY;
 	if (!json_object_is_type(obj, json_type_object))
 		goto out;
-	id = member(obj, "AccessKeyId", valid_access_key_id);
-	secret = member(obj, "SecretAccessKey", valid_secret_key);
-	token = member(obj, "Token", valid_sts_token);
-	exp = member(obj, "Expiration", valid_iso8601);
-	if (!member(obj, "Code", is_success) || !id || !secret || !token || !exp)
+	id = jsonsafe_string(obj, "AccessKeyId", valid_access_key_id);
+	secret = jsonsafe_string(obj, "SecretAccessKey", valid_secret_key);
+	token = jsonsafe_string(obj, "Token", valid_sts_token);
+	exp = jsonsafe_string(obj, "Expiration", valid_iso8601);
+	if (!jsonsafe_string(obj, "Code", is_success) || !id || !secret || !token || !exp)
 		goto out;
 	e = dup_into(&c->access_key_id, id);
 	if (!e)
@@ -137,10 +73,7 @@ pai_err imds_parse_credentials(const char *json, size_t len, struct aws_creds *c
 out:
 	if (e)
 		aws_creds_wipe(c);
-	if (obj && json_object_is_type(obj, json_type_object))
-		wipe_strings(obj);
-	json_object_put(obj);
-	tokener_free(tok);
+	jsonsafe_put(obj);
 	return e;
 }
 
