@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pam_aws_iam — build, test and package.
 # `make` builds build/pam_aws_iam.so and build/aws-iam-provision; `make check` runs every test layer.
 

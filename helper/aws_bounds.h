@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aws_bounds.h — what both halves of the helper count with: IAM's bounds, an IAM tag and the
  * size of a console sign-in URL. The core reads the ledger from tags (ledger.h) and keeps the
  * URL in its state (state.h) without any network type. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awscreds.c — copying and wiping in-memory AWS credentials. */
 #include "awscreds.h"
 #include "buf.h"

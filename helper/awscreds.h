@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awscreds.h — an AWS identity's credentials, as held in memory. Every field is a heap
  * string wiped on release. */
 #ifndef PAI_AWSCREDS_H

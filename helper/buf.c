@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.c — bounded growable buffer and secret wiping. */
 #include "buf.h"
 

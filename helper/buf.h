@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h — a growable byte buffer with an explicit size bound; the one way helper code
  * accumulates bytes. Data is always NUL-terminated (the NUL is not counted in len). */
 #ifndef PAI_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.c — the one clock every deadline is measured on (clock.h). */
 #include "clock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.h — the one clock every deadline is measured on. */
 #ifndef PAI_CLOCK_H
 #define PAI_CLOCK_H

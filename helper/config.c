@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c — /etc/security/pam_aws_iam.conf, read with inih and checked key by key.
  *
  * inih reads lines into a 200-byte buffer and would parse the rest of a longer line as a

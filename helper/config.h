@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h — /etc/security/pam_aws_iam.conf (INI, read with inih). Every key is checked at
  * load: an unknown section or key, a key given twice, a value out of range, a malformed URL,
  * ARN, name or template is one line "FILE:LINE: message" in the caller's buffer and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credfile.c — AWS shared credentials/config files, parsed and rewritten byte for byte.
  *
  * The parser mirrors Python 3's configparser._read as botocore runs it (RawConfigParser,

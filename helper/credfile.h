@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credfile.h — the AWS shared credentials file (~/.aws/credentials: [NAME]) and config file
  * (~/.aws/config: [default], [profile NAME]), parsed from a buffer and rewritten keeping every
  * byte the caller did not ask to change: other profiles, comments (# and ;), blank lines,

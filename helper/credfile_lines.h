@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credfile_lines.h — credfile.c's own parsed form of a file: each line with its bytes, type,
  * line ending and owner, and the sections. Private to credfile.c and to the property test
  * of its rewrites (tests/fuzz/credfile_property.h), which reaches the two UNITTEST functions

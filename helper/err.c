@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.c — descriptions of pai_err. */
 #include "err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.h — the one status type every helper library returns. */
 #ifndef PAI_ERR_H
 #define PAI_ERR_H

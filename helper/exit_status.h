@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exit_status.h — aws-iam-provision's exit statuses: the contract between the helper, the
  * PAM module (which maps them) and the man pages. Shared by both; no other code is. */
 #ifndef PAI_EXIT_STATUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostaddr.c — where plain http may go (hostaddr.h). */
 #include "hostaddr.h"
 

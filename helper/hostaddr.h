@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostaddr.h — the host of a URL, as the helper judges it: where plain http may go. The
  * config check and the transport both ask here, so they never disagree. */
 #ifndef PAI_HOSTADDR_H

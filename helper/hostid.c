@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostid.c — this machine's identity in the key ledger (hostid.h). */
 #include "hostid.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostid.h — this machine's identity in the key ledger (ledger.h): a 128-bit ID derived from
  * /etc/machine-id for this application, as systemd's sd_id128_get_machine_app_specific()
  * derives one (HMAC-SHA256 keyed with the machine ID over HOSTID_APP_ID, first 16 bytes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyplan.c — the decision over a person's keys (keyplan.h). */
 #include "keyplan.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyplan.h — what to do with a person's access keys on this host, decided by one pure
  * function from what IAM, the ledger (ledger.h), this host's state and the person's profile
  * say; provision_net.c carries the plan out and --dry-run prints it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ledger.c — ownership, key entries and marks on managed IAM users (ledger.h). */
 #include "ledger.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ledger.h — what the tool records on the IAM users it manages, as tags, and the one reader
  * of those tags. IAM is the one state hosts share; the ledger is how each host proves which
  * keys it made; no key is deleted without that proof.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — aws-iam-provision's command line. Hardens the process first, parses the
  * arguments, and hands over to provision_main (provision.h). */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netlib.c — finds, checks and loads pai-network.so (netlib.h). */
 #include "netlib.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netlib.h — finds, checks and loads pai-network.so, the helper's network half (libcurl,
  * OpenSSL, libxml2, json-c), so that a run which never calls AWS never maps them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privs.c — hardening at start and effective-id switching for the setuid helper. */
 #include "privs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* privs.h — the helper's privileges. It runs setuid to a dedicated unprivileged account
  * (the "helper ids": euid/egid at start) on behalf of the real uid (the caller). Admin
  * credentials and state are touched with the helper ids; the person's home only with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.c — the managed profile in the person's home, always with the person's ids. */
 #include "profile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.h — the managed profile in the person's ~/.aws/credentials (and its region in
  * ~/.aws/config). Every function switches to the person's ids (privs_become_person) for
  * the whole of its file work, goes through safefile.h only, and switches back before it

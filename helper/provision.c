@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provision.c — the helper's flow up to the network: who, config, scope, fast path, lock.
  * Needs libc and inih only, so a login whose key is in place (the fast path) loads no
  * network library; the rest of the flow is provision_net.c, in pai-network.so, loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provision.h — aws-iam-provision's flow at a login:
  * target -> config -> scope -> fast path -> lock -> IAM -> file -> state -> cleanup.
  * main.c parses the command line into struct prov_opts and calls provision_main. */

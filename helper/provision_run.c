@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provision_run.c — what both halves of the helper's flow share: the person's output,
  * error lines, audit lines and the run's deadline (provision_run.h). Linked into the
  * executable and into pai-network.so: no state of its own. */

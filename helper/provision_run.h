@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provision_run.h — one run of aws-iam-provision, shared by its two halves:
  *   the executable (provision.c): target, config, scope, fast path, lock — libc and inih only;
  *   pai-network.so (net/provision_net.c): admin credentials, IAM, key file, state — loaded by

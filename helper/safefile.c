@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* safefile.c — files in a person's home, opened relative to directory descriptors that were
  * checked once: no path is resolved twice, no symlink is followed, and a replacement is a
  * rename of a fully written and synced temporary file. */

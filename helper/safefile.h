@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* safefile.h — the one way the helper (and the module, for the helper itself) decides to
  * trust a file, and the only way it touches files in a person's home.
  *   Trust (safefile_open_trusted, safefile_trust_fd): open without following a symbolic link

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scope.c — min_uid, exclude and group membership. */
 #include "scope.h"
 

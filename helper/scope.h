@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scope.h — is this account managed here? Decided from the password and group databases
  * only, before any lock or network call. */
 #ifndef PAI_SCOPE_H

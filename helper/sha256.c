@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sha256.c — SHA-256 and HMAC-SHA256 (sha256.h). */
 #include "sha256.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sha256.h — SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104) for the helper's core, which
  * links no crypto library: the host identity (hostid.h) is derived with it. The network
  * half signs requests with OpenSSL (sigv4.h). */

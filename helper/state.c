@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state.c — per-user state files, alias cache and per-user locks in the state dir. */
 #include "state.h"
 

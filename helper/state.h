@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state.h — the helper's own state directory (default /var/lib/pam_aws_iam, owned by the
  * helper's account, 0700), always used with the helper's ids:
  *   users/<login>      which key this host wrote for the login, when, when last verified

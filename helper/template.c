@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* template.c — %u/%h/%% templates for the IAM user name and tag values. No character is
  * mapped to another: a mapping could send two logins to one IAM user. */
 #include "template.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* template.h — the user-name and tag-value templates of the config: %u is the login name,
  * %h the short host name (up to the first dot), %% a percent sign; any other '%' is an error.
  *

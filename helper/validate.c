@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate.c — IAM's documented value patterns, checked byte by byte (no regex engine).
  * Every check is ASCII-only: a byte >= 0x80 never passes, so no UTF-8 trickery reaches an
  * INI file, a log line or a request. */

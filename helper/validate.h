@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* validate.h — IAM's documented value patterns. Every value from a reply, the config or a
  * login name passes one of these before use. All take NUL-terminated strings. */
 #ifndef PAI_VALIDATE_H

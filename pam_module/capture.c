@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.c — bounded capture of the helper's output and terminal-safe lines. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capture.h — what the helper prints, kept within fixed bounds, and turned into lines that are
  * safe to show on a terminal. The module's only text handling; no allocation. */
 #ifndef PAM_AWS_IAM_CAPTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c — parse `helper= config= timeout= quiet debug`. */
 #include <errno.h>
 #include <stdlib.h>

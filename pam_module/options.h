@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.h — the module's arguments from the PAM service file. */
 #ifndef PAM_AWS_IAM_OPTIONS_H
 #define PAM_AWS_IAM_OPTIONS_H

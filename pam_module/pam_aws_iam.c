@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pam_aws_iam.c — the session module. It runs aws-iam-provision for the user whose session
  * opens, as that user, within a deadline; relays what it prints; maps its exit status. It
  * links libpam only: no network, TLS or XML code ever runs inside the login process. */

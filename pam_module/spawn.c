@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c — start a child, sanitise it, become the user, execve the helper; read its output
  * against a deadline; kill and reap. The Linux-PAM helper pattern (pam_mkhomedir, unix_chkpwd),
  * with a deadline, since a login must never wait on the network.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.h — runs the helper the way a login process must: absolute path, sanitised child,
  * optional full switch to the user, output captured within bounds, a hard deadline, and
  * the child (and anything it left in its process group) killed and reaped before return. */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Runs every test layer that exists and ends with one 'N passed, N failed' line.
 
 Layers: cmocka unit binaries (build/tests/test_*), then pytest over tests/ (tree, endpoint,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pytest fixtures and hooks shared by every test layer of pam_aws_iam.
 
 The helpers these fixtures use (paths, environments, the endpoint client, the helper runner)

@@ -1,4 +1,5 @@
-"""Helpers for the attack and load layers (issue 6): a person (home seeded with other
+# SPDX-License-Identifier: MIT
+"""Helpers for the attack and load layers: a person (home seeded with other
 profiles, state dir, config) running the helper unprivileged against the local endpoint, and
 the checks every hostile run must pass (bounded, one-line error, no crash, no secret or local
 file content in the output, the person's files intact).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared helpers for every test layer of pam_aws_iam: a plain module, imported as
 `import pai_testlib` or `from pai_testlib import ...` (tests/conftest.py puts tests/ on
 sys.path; scripts outside pytest, such as tests/bench/bench.py, add it themselves).

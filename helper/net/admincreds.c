@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* admincreds.c — loads the admin identity: a shared-credentials file (checked the way doas
  * checks its config, then parsed by credfile) or the instance role through IMDSv2. */
 #include "admincreds.h"

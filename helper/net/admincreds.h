@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* admincreds.h — the admin identity the helper calls IAM with: a key from a file in AWS
  * shared-credentials format, or the EC2 instance role's credentials (IMDSv2). */
 #ifndef PAI_ADMINCREDS_H

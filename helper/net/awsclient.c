@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsclient.c — the one request builder, reply reader and retry loop for the AWS Query API.
  * A call is a form-encoded POST signed with SigV4; its reply is read with xmlreply; failures
  * are retried as AWS SDKs' "standard" mode does, within the run's single deadline. */

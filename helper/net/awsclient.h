@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsclient.h — the one way to call an AWS Query API (IAM, STS): one request builder, one
  * reply reader, one retry loop, one curl handle (or multi handle for concurrent calls) per
  * run, one deadline shared by every call of the run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsquery.c — the Query API request body. */
 #include "awsquery.h"
 

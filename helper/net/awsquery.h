@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsquery.h — the one request builder of the AWS Query API: the form-encoded POST body. */
 #ifndef PAI_AWSQUERY_H
 #define PAI_AWSQUERY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsretry.c — standard-mode retry policy and AWS error code mapping. Code lists follow
  * botocore's retries/standard.py. */
 #include "awsretry.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* awsretry.h — AWS SDKs' "standard" retry mode: which failures are retried, how long to wait,
  * and which pai_err an AWS error code becomes. */
 #ifndef PAI_AWSRETRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* endpoints.c — the partition table. IAM is a global service: one endpoint per partition,
  * signed for the partition's home region. */
 #include "endpoints.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* endpoints.h — the global IAM and STS endpoint of each AWS partition and the region each
  * one signs for. */
 #ifndef PAI_ENDPOINTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c — libcurl transport. One multi handle per run owns the connection cache; the
  * synchronous path reuses one easy handle through it, so a run's sequential calls ride one
  * kept-alive connection, and concurrent slots draw from the same cache. */

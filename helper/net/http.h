@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.h — the HTTP transport on libcurl. One multi handle per run holds the connection
  * cache; every request goes through it, so sequential calls reuse one easy handle and one
  * connection, and concurrent calls share the cache. Every transfer is locked down the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam.c — typed IAM and STS operations: check the inputs, fill a query, call aws_call with
  * the reply parser of iam_reply.c. Nothing is sent for an input that fails its pattern. */
 #include "iam.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam.h — typed IAM and STS operations. Each one validates its inputs against IAM's
  * documented patterns, goes through aws_call (awsclient.h), and validates every value it
  * returns. `res` behaves as in aws_call: NULL = run now; non-NULL = queue for

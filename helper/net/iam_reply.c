@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam_reply.c — reads IAM/STS success replies into the typed structs of iam.h, trusting
  * nothing: every value passes its validate.h pattern, lists are bounded, and a reply about
  * another user than the one asked for is refused. */

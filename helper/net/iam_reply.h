@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam_reply.h — the reply parsers behind iam.h, one per IAM/STS reply shape. Each is an
  * aws_reply_parser: it checks every value it hands back against its documented pattern and
  * returns PAI_ERR_REPLY for anything missing, duplicated, malformed or about another user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam_user.c — the person's IAM user: whose it is (exact name, an ownership tag naming this
  * login, adopt_existing), its creation with the configured path, boundary, tags, groups and
  * policies, groups and policies again when a login must, and the first console password. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imds.c — IMDSv2: PUT a session token, GET the role name, GET its credentials. Every
  * reply is bounded and checked; every secret (IMDS token, keys, JSON text) is wiped. */
 #include "imds.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imds.h — the instance role's credentials from the EC2 instance metadata service, IMDSv2
  * only (a session token first, then the role, then its credentials), with json-c. */
 #ifndef PAI_IMDS_H

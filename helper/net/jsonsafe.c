@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonsafe.c — json-c for documents that carry secrets (jsonsafe.h). */
 #include "jsonsafe.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jsonsafe.h — json-c for documents that carry secrets (IMDS credentials, the fleet store's
  * value, Secrets Manager replies): one strict parse with explicit bounds that leaves no copy
  * of a secret behind, one way to read a validated string member, and one release that

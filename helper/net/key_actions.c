@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* key_actions.c — the person's keys on this host: what IAM, the ledger, the state and the
  * profile say is handed to keyplan.h, and its plan is carried out here, in one place.
  * Order of the work that changes things (kill -9 is covered by atomic writes, the ledger

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netrun.h — the network half's share of one run (private to helper/net/): what it reads from
  * IAM, what it learns about the account, and the warning status. The core's struct run
  * (provision_run.h) is handed over by pointer and holds none of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provision_net.c — the half of the helper's flow that calls AWS, built into pai-network.so
  * (with libcurl, OpenSSL, libxml2 and json-c) and entered through provision_net_run after
  * provision.c has found the person, read the config, checked the scope and taken the lock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signin.c — console sign-in URL per partition. */
 #include "signin.h"
 

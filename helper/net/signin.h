@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signin.h — the AWS console sign-in URL of an account. */
 #ifndef PAI_SIGNIN_H
 #define PAI_SIGNIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigv4.c — AWS Signature Version 4: canonical request, string to sign, key derivation.
  *
  * Canonicalisation follows what AWS services (other than S3) verify:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigv4.h — AWS Signature Version 4 (AWS4-HMAC-SHA256) for header-signed requests to
  * non-S3 services (IAM, STS). Pure computation: no I/O, no clock, no globals.
  *

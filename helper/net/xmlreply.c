@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlreply.c — IAM/STS XML replies through libxml2, with everything a hostile server could
  * use turned off: no DOCTYPE, no entities, no network, no DTD loading, no error output. */
 #include "xmlreply.h"

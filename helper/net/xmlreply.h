@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmlreply.h — reads IAM/STS XML replies with libxml2, safely: DOCTYPE refused, no network,
  * no entity expansion, size-capped. Elements are matched by local name, so namespaced and
  * un-namespaced replies both work. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Short libFuzzer runs of every tests/fuzz/fuzz_NAME.c target (20 s each, via tests/fuzz/run;
 PAI_FUZZ_SHORT_SECONDS overrides).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """aws-iam-provision under valgrind memcheck against the local IAM endpoint: a first login, the
 fast path that follows, and a login that ends in an AWS error. Each run must end with no
 memory error and no leak (definitely, indirectly, possibly lost: 0). A block still reachable

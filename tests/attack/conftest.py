@@ -1,4 +1,5 @@
-"""Fixtures of the attack layer (issue 6); the helpers live in tests/pai_attack.py."""
+# SPDX-License-Identifier: MIT
+"""Fixtures of the attack layer; the helpers live in tests/pai_attack.py."""
 import pytest
 
 import pai_attack

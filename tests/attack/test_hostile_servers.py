@@ -1,5 +1,5 @@
-"""The whole helper (a first login on this host) against a hostile IAM endpoint (issue 6,
-"Hostile servers"). Every hostile mode of the local endpoint is applied to each step of the
+# SPDX-License-Identifier: MIT
+"""The whole helper (a first login on this host) against a hostile IAM endpoint. Every hostile mode of the local endpoint is applied to each step of the
 flow where a reply matters; each run must end in one clear error line with the AWS/network
 exit status within the deadline, without a crash, without printing a secret or local file
 content, and without changing the person's files (pre-seeded with other profiles). A clean

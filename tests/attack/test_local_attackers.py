@@ -1,4 +1,5 @@
-"""A throwaway login account attacks the installed setuid helper (issue 6, "Local attackers").
+# SPDX-License-Identifier: MIT
+"""A throwaway login account attacks the installed setuid helper.
 
 Installed like a real host: a system account owns a setuid (4755) copy of the helper, a
 root-owned 0644 config (the compiled-in /etc/security/pam_aws_iam.conf: a caller cannot name

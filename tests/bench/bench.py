@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""make bench: the figures of issue 6 in one table, each the median of RUNS runs taken in this
+# SPDX-License-Identifier: MIT
+"""make bench: the project's figures in one table, each the median of RUNS runs taken in this
 invocation, against the local IAM endpoint (tests/endpoint), and written to BENCHMARKS.md.
 
   fast path, module + helper   pam_open_session through real libpam (build/pam-session) with
@@ -55,7 +56,7 @@ MODULE_TIMEOUT_S = 10       # pam_aws_iam.so's default timeout=: what a login ca
 CLI_RUNS = 5                # each run starts /usr/bin/aws 7 times (about 1-3 s each)
 BURST_RUNS = 5              # each burst is 50 helpers at once: seconds of the whole machine
 
-# Targets of issue 6.
+# The targets each figure is held to.
 FAST_PATH_MS = 5.0
 CLI_RATIO = 30.0
 LATENCY_FIRST_MS = 300.0

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The first login of aws-iam-provision done the way an admin would script it with the Debian
 # AWS CLI: the same IAM calls with the same parameters, one `aws` process per call, in order,
 # then the key written into ~/.aws/credentials by hand (umask 077, temp file, rename). The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every typed IAM/STS operation of helper/iam.c, through build/iam-op, against the local
 endpoint: results, error mapping (each error a single call: never retried), pagination,
 hostile replies, and the admin identity from a credentials file or IMDSv2."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The holes an outside review found in key handling, one test each, in the layer where a
 person meets them (the helper against the local IAM endpoint). Each failed before it was
 closed. The root-only ones, with real accounts and the setuid helper, are in

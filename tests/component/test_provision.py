@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """aws-iam-provision against the local IAM endpoint, unprivileged, with a temporary home,
 state dir and config. Every branch of the flow, and the exact API calls it makes."""
 import configparser
@@ -352,7 +353,7 @@ def test_a_lost_replys_key_is_deleted_when_a_rotation_needs_its_slot(helper):
 
 
 def test_a_key_made_by_hand_near_this_hosts_mark_is_never_touched(helper):
-	"""Issue 11 (2): the mark stayed open after its key was recorded, and a key an
+	"""The mark stayed open after its key was recorded, and a key an
 	administrator made within its window was deleted as this host's orphan, and the person's
 	own key rotated with it."""
 	ep = helper.ep

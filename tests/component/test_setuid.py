@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """aws-iam-provision installed setuid to a dedicated system account, run by a throwaway login
 account (root only: creates and removes real accounts). The login gets its key in its own
 home, owned by it; it cannot act for another account, read the admin credentials, choose the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The C SigV4 signer (through build/sigv4-sign) against botocore's SigV4Auth.
 
 Each generated request is signed twice with a fixed date: by botocore.auth.SigV4Auth on an

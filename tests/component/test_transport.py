@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The transport and the AWS Query client (helper/http.c, helper/awsclient.c) against the local
 IAM endpoint, through build/aws-query. Every test asserts on statuses, attempt counts,
 connection counts and the endpoint's call log, never on timing; wall times are printed."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make demo: a demo person logs in through the real PAM stack (pam_wrapper + nss_wrapper)
 against the local IAM endpoint. Nothing on the host changes: no account is created and
 nothing in /etc is touched; everything lives in a temporary directory removed at the end."""

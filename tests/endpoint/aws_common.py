@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What every part of the endpoint shares: the AWS error, clocks, IDs, fixed names."""
 import datetime
 import secrets

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The /_control JSON API that tests drive (unsigned, loopback only; see README.md).
 
 Each ctl_NAME(req) answers POST or GET /_control/NAME (a "/" in the path is a "_" here)

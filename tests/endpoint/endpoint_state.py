@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Everything the endpoint remembers, behind one lock: the services' models, the call log,
 the injected faults, hostile modes and deny rules, and the settings tests change."""
 import threading

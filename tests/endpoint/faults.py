@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Injected faults: throttling, 5xx, dropped connections and latency, by fraction (seeded),
 count and action; and the choice, per call, of a fault and of a hostile reply mode."""
 import random

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile replies: what a broken, malicious or impersonating server sends.
 
 Modes that rewrite the reply (XML or JSON) are applied by transform(); transport-level

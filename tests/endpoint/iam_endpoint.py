@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A local AWS IAM + STS + Secrets Manager + IMDSv2 endpoint for pam_aws_iam's tests.
 
 One port serves:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """IMDSv2 on the same port: token, instance identity, and the instance role's temporary
 credentials (an ASIA key and token that act as the admin, see principals.find_signer)."""
 import base64

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """IAM (2010-05-08): its entities, its rules and its actions.
 
 IamModel holds users, access keys, groups, customer policies, the account alias and the

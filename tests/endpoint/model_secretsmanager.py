@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """AWS Secrets Manager (2017-10-17, JSON protocol): secrets, versions, staging labels.
 
 Rules kept exactly, because the helper builds a compare-and-swap on them:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """STS (2011-06-15): GetCallerIdentity and GetSessionToken, and the sessions it issued.
 
 A session (ASIA key, secret, token) acts as the IAM user whose long-term key asked for it,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """IAM policy documents: the checks PutUserPolicy makes, and the one pattern the endpoint
 evaluates, the IAM console's "revoke active sessions" statement:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Who signed a request, and whether they may make this call.
 
 find_signer() maps an access key ID (and security token) to its secret and the caller: an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The HTTP server: one port, dispatch by path and service, the call log, /_control.
 
   POST /          an AWS call: JSON protocol (X-Amz-Target: secretsmanager.ACTION) for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SigV4 verification with botocore's signer.
 
 verify_request() recomputes the signature of a received request over the headers the client

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The local IAM/STS/IMDSv2 endpoint behaves like AWS where the helper depends on it.
 
 Proved with botocore clients, raw signed requests (to break signatures on purpose), and a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The endpoint's Secrets Manager behaves as AWS's where the helper's fleet key store relies
 on it: versions and staging labels, ClientRequestToken idempotency (the compare-and-swap),
 deletion windows, JSON errors, signatures, faults and hostile replies.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """STS GetSessionToken and the sessions it issues behave as AWS's: durations, where session
 credentials work (STS GetCallerIdentity, Secrets Manager) and where not (IAM without MFA,
 other STS calls), survival of the source key's deletion, expiry, and the console's

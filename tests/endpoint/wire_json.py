@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The JSON protocol (Secrets Manager, x-amz-json-1.1): replies, errors, field checks.
 
 A request is `POST /` with `X-Amz-Target: <prefix>.<Action>` and a JSON object body. A

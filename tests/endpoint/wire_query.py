@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Query protocol (IAM 2010-05-08, STS 2011-06-15): XML replies and form parameters.
 
 A reply node is (tag, value): value is a str (leaf), None (leaf left out) or a list of nodes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credfile_property.h — the rewrite property of credfile, shared by the fuzz target and the
  * unit test. It sees each line's parse through credfile_lines.h (built with -DPAI_UNITTESTS).
  * credfile_property() sets kvs in profile of a copy of data and returns NULL when:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_bucket.c — libFuzzer target for the request allowance's file parser
  * (state_bucket_parse): any bytes; a parsed bucket holds only non-negative numbers and
  * round-trips through its own format. fuzz-max-len: 128 */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_capture — the PAM module's capture of helper output (pam_module/capture.c): any bytes,
  * in any chunking, must yield bounded lines of printable ASCII only.
  * fuzz-max-len: 65536 */

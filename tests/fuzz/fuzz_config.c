@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c — config_load_string on arbitrary text: no crash, and on success every
  * string field is terminated and config_print works; on failure the message is one line
  * starting with the file name. abort() otherwise.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_credfile.c — credfile parse, then rewrite of one profile, checking the rewrite
  * property (credfile_property.h): every byte outside the managed keys' lines unchanged, and
  * the output re-parses to the same profiles. abort() when violated.

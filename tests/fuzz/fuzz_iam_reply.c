@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_iam_reply.c — libFuzzer target for the IAM/STS reply parsers of iam_reply.c: every
  * value a parser accepts must pass its pattern, and a refused reply leaves its output
  * cleared. fuzz-max-len: 16384 */

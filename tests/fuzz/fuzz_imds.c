@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_imds.c — libFuzzer target for the IMDS replies: the credentials JSON (json-c) and the
  * role-name listing. Whatever they accept must pass the patterns the rest of the helper
  * relies on. fuzz-max-len: 20000 */

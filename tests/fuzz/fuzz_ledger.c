@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_ledger.c — libFuzzer target for the key-ledger reader (ledger_read): the input is
  * split into tag key/value pairs at NUL bytes; every entry the ledger accepts must carry a
  * valid key ID and host, and re-encode to the same tag; every valid mark likewise; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sigv4.c — libFuzzer target for the SigV4 signer and its raw-request reader: parse a
  * request, canonicalise and sign it, and check what must hold for every input: the path
  * and query lines hold only unreserved bytes and %XX escapes, signing is deterministic, and

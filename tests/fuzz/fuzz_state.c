@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_state.c — libFuzzer target for the helper's state-file parser (state_parse): any
  * bytes, login "alice"; a parsed state must hold only validated values. fuzz-max-len: 9000 */
 #include <stddef.h>

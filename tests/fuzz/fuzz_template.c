@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_template.c — template expansion of arbitrary templates and login names: no crash, the
  * output fits, and a user name that passes is a valid IAM user name. abort() otherwise.
  * Input: template, NUL, login name.

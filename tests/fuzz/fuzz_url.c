@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_url.c — the transport's URL check (http_check_url) and the IMDS address rule on any
  * bytes: no crash, and whatever it accepts is https or http to a loopback literal, with a
  * Host and path the signer can use as they are. fuzz-max-len: 2048 */

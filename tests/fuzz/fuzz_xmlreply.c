@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_xmlreply.c — libFuzzer target for the XML reply reader: parse, error extraction and
  * the field reads every IAM/STS reply parser makes. fuzz-max-len: 16384 */
 #include <stddef.h>

@@ -1,4 +1,5 @@
-"""Load (issue 6): the helper against the local endpoint with 30 % of calls throttled.
+# SPDX-License-Identifier: MIT
+"""Load: the helper against the local endpoint with 30 % of calls throttled.
 
 - 50 different people log in at once (50 homes, state dirs and IAM users; one unprivileged
   helper run each, all started together on this 2-core machine): each ends with a working key

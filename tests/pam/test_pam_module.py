@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pam_aws_iam.so through real libpam (pam_start_confdir), driven by build/pam-session.
 
 Each test writes a fake aws-iam-provision as a small script into a world-readable temp dir and

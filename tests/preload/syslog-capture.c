@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* syslog-capture.c — an LD_PRELOAD library for tests: what an unprivileged helper sends to
  * syslog is appended to the file PAI_SYSLOG_CAPTURE names (read when the library loads,
  * before the helper clears its environment), one record per call as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c — sanitizer defaults linked into every binary and the PAM module of the ASan +
  * UBSan tree (`make asan`). The helper is started with a clean environment, so ASAN_OPTIONS
  * may never reach it: what must hold there is compiled in here. ASAN_OPTIONS/UBSAN_OPTIONS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """System test: the built .deb installed, a real sshd on a loopback port with its own PAM
 service, real logins of throwaway accounts, then a purge that leaves nothing behind.
 

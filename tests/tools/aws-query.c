@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aws-query — calls one AWS Query API action through aws_call, for the component tests.
  *
  * aws-query --endpoint URL [--service iam|sts] --credentials-file F [--profile P]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iam-op.c — runs single IAM/STS operations of iam.h against an endpoint, for tests.
  *
  * iam-op --endpoint URL [--sts-endpoint URL] [--partition P]

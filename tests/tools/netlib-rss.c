@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netlib-rss — the resident size a process reaches by loading the helper's network half and
  * nothing else: dlopen(PATH) as netlib.c does it (RTLD_NOW | RTLD_LOCAL), no call into it.
  * That is the floor under the helper's first-login peak RSS, for make bench.

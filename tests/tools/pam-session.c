@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pam-session — opens and closes one PAM session through real libpam, for the PAM tests and
  * the bench. Prints each conversation message as "INFO: ..." or "ERROR: ...", each syslog line
  * a module sends as "SYSLOG: LEVEL ..." (syslog is caught in this process, so tests need no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigv4-sign — prints the SigV4 Authorization value for a raw HTTP request read on stdin
  * (AWS test-suite .req form). Secrets come from files only, never argv.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigv4_rawreq.c — parses SigV4 test-suite style raw requests (see sigv4_rawreq.h). */
 #include "sigv4_rawreq.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sigv4_rawreq.h — reads a raw HTTP/1.1 request in the form the AWS SigV4 test suite uses
  * (.req files): request line, header lines (continuation lines folded), blank line, body.
  * For the signer's test tool, its tests and its fuzz target; the helper itself builds

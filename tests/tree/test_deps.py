@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tests/install-deps names every Debian package the tests and make targets use.
 
 A new Debian machine has only the packages debootstrap's minbase installs (Essential and

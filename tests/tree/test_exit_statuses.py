@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The helper's exit statuses are the same everywhere they are listed.
 
 The PAI_EXIT_* defines in helper/**/exit_status.h are the contract (design.md: "a distinct

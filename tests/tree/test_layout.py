@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The helper's two halves, as the Makefile lists them: the setuid executable's core in
 helper/ (libc and inih only) and what talks to AWS in helper/net/ (pai-network.so)."""
 import glob

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The tree passes cppcheck (make cppcheck) and clang-format (.clang-format) as checked in."""
 import glob
 import os

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_awsclient.c — the AWS Query client's rules that need no server: the partition table,
  * the request body, standard-mode retry decisions and delays, error-code mapping, option
  * checks, and calls that end before or at connect (deadline passed, port closed). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_capture — the PAM module's bounded capture of helper output and its terminal-safe
  * lines, with hostile input: escapes, C1 controls, floods, long lines, no newline. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c — pam_aws_iam.conf: defaults, every key, one-line FILE:LINE errors, hostile
  * input, the shipped conf/pam_aws_iam.conf and the ownership check. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_credfile.c — credfile: parsing as botocore does, rewriting byte for byte, hostile
  * input, and the rewrite property on many generated files. */
 #include <setjmp.h>

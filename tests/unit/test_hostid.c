@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hostid.c — SHA-256 and HMAC-SHA256 against their published vectors (FIPS 180-4
  * examples, RFC 4231), and the machine's identity derived as systemd derives an
  * app-specific machine ID. */

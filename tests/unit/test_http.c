@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_http.c — the transport's rules that need no server: which URLs may be requested and
  * how they split for signing, loopback detection, the IMDS address rule, and failures that
  * end before or at connect. */

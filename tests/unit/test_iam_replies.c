@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_iam_replies.c — the IAM/STS reply parsers against canned replies: namespaced and not,
  * missing, duplicated and malformed fields, replies about another user, oversized lists;
  * and the operations' input checks (nothing is sent for a bad input). */

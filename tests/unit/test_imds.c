@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_imds.c — the IMDS credentials JSON and role listing parsers against hostile input,
  * and admincreds_load's file checks (no network). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_keyplan.c — every key decision, case by case (keyplan.h), and a property: over random
  * keys, ledgers, marks, states and profiles, a key without proof of authorship is never in
  * a delete list, and only a key under this host's open mark is ever deactivated. */
@@ -260,7 +261,7 @@ static void revoke_deletes_ours_and_nothing_else_foreign(void **st)
 	assert_int_equal(w.p.n_delete_first, 1); /* this host's stray, by its entry */
 }
 
-/* ---- the holes of issue 11, one case each ---- */
+/* ---- the holes an outside review found, one case each ---- */
 
 /* 2: a key made by hand near this host's mark, once the mark's key was recorded */
 static void a_hand_made_key_near_a_closed_mark_is_never_touched(void **st)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ledger.c — the tags the tool keeps on the users it manages (ledger.h): entries,
  * marks and ownership read back as written, hostile and legacy tags read safely. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_safefile.c — the one trust check (owner, mode, type of the open descriptor and of
  * every directory above it, no symbolic link anywhere) under each policy the helper uses;
  * files in a home: symlinks, FIFOs, directories and foreign owners refused with the path

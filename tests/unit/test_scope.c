@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_scope.c — who the helper provisions (scope.h): min_uid, the exclude list and the
  * configured Linux groups. */
 #include <setjmp.h>

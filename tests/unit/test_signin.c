@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_signin.c — the console sign-in URL (signin.h) for each partition, with and without
  * an account alias; bad partitions, account IDs, aliases and short buffers refused. */
 #include <setjmp.h>

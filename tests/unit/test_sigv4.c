@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sigv4.c — the SigV4 signer against every case of the AWS test suite (canonical
  * request, string to sign, Authorization), then hostile and edge input: bounds, bad dates,
  * control bytes, NUL bytes, malformed escapes, missing arguments. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_state.c — the state directory (state.h): per-user state files read back as written
  * and hostile contents refused, the state dir's ownership check, the per-user lock, the
  * account alias cache, the request allowance and the machine ID kept for a system without
@@ -79,7 +80,7 @@ static void state_refuses_hostile_contents(void **st)
 	assert_false(state_valid_login(""));
 	assert_false(state_valid_login("-rf"));
 	assert_true(state_valid_login("alice.smith@corp"));
-	/* IAM's other characters are a login's too (issue: refused as "not usable") */
+	/* IAM's other characters are a login's too (they were refused as "not usable") */
 	assert_true(state_valid_login("a+b=c,d"));
 	assert_true(state_valid_login("_x"));
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_template.c — %u/%h/%% templates; IAM user names refused (never mapped) with a message
  * naming the character; bounds. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_validate.c — table tests for every IAM value pattern: edge lengths, bad bytes,
  * UTF-8 bytes, NULL. */
 #include <setjmp.h>

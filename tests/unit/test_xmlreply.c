@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_xmlreply.c — the XML reply reader against real-shaped IAM/STS replies and hostile
  * ones: DOCTYPE/XXE, entity bombs, truncation, garbage, over-size, control characters. */
 #include <setjmp.h>
