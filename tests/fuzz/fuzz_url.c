@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostaddr.h"
 #include "http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else if (strchr(host, ':')) {
 				*strchr(host, ':') = '\0';
 			}
-			if (!http_host_is_loopback(host))
+			if (!hostaddr_is_loopback(host))
 				abort();
 		}
 		if (u.path[0] != '/' || strpbrk(u.host, "\r\n @/?#") || strpbrk(u.path, "\r\n ?#"))
