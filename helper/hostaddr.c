@@ -30,5 +30,6 @@ bool hostaddr_is_loopback(const char *host)
 
 bool hostaddr_is_imds(const char *host)
 {
-	return host && (strcmp(host, "169.254.169.254") == 0 || strcmp(host, "[fd00:ec2::254]") == 0);
+	return host &&
+	       (strcmp(host, "169.254.169.254") == 0 || strcmp(host, "[fd00:ec2::254]") == 0);
 }

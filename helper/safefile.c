@@ -102,7 +102,7 @@ pai_err safefile_trust_fd(int fd, const char *path, const struct safefile_trust 
 		mode_t bad = st.st_mode & t->forbidden;
 
 		pai_seterr(err, errlen, "%s: %s (mode %04o); %s", path,
-		           t->forbidden == S_IWOTH    ? "writable by anyone"
+		           t->forbidden == S_IWOTH     ? "writable by anyone"
 		           : bad & (S_IWGRP | S_IWOTH) ? "writable by group or others"
 		                                       : "readable by others",
 		           (unsigned)(st.st_mode & 07777), t->refusing);
@@ -128,7 +128,8 @@ static pai_err trust_dir(int fd, const char *p, const struct safefile_trust *t, 
 		pai_seterr(err, errlen, "%s: %s", p, strerror(errno));
 		return PAI_ERR_FILE;
 	}
-	if (st.st_uid != 0 && (t->dirs == SAFEFILE_DIRS_ROOT || t->any_owner || st.st_uid != t->owner)) {
+	if (st.st_uid != 0 &&
+	    (t->dirs == SAFEFILE_DIRS_ROOT || t->any_owner || st.st_uid != t->owner)) {
 		pai_seterr(err, errlen, "%s: not owned by root (uid %lu); %s", p,
 		           (unsigned long)st.st_uid, t->refusing);
 		return PAI_ERR_REFUSED;
@@ -142,8 +143,8 @@ static pai_err trust_dir(int fd, const char *p, const struct safefile_trust *t, 
 	return PAI_OK;
 }
 
-pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, int *fd,
-                              char *err, size_t errlen)
+pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, int *fd, char *err,
+                              size_t errlen)
 {
 	char p[SAFEFILE_PATH_MAX];
 	char *name, *slash;
@@ -173,9 +174,10 @@ pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, 
 		if (nfd < 0) {
 			en = errno;
 			pai_seterr(err, errlen, "%s: %s", p,
-			           en == ELOOP || en == ENOTDIR ? "a symbolic link or not a directory"
-			                                        : strerror(en));
-			e = en == ENOENT                  ? PAI_ERR_NOT_FOUND
+			           en == ELOOP || en == ENOTDIR
+			               ? "a symbolic link or not a directory"
+			               : strerror(en));
+			e = en == ENOENT                   ? PAI_ERR_NOT_FOUND
 			    : en == ELOOP || en == ENOTDIR ? PAI_ERR_REFUSED
 			                                   : PAI_ERR_FILE;
 			break;
@@ -202,7 +204,8 @@ pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, 
 			e = PAI_ERR_NOT_FOUND;
 		} else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		           (st.st_mode & S_IFMT) != t->type) {
-			pai_seterr(err, errlen, "%s: %s; %s", path, kind_of(st.st_mode), t->refusing);
+			pai_seterr(err, errlen, "%s: %s; %s", path, kind_of(st.st_mode),
+			           t->refusing);
 			e = PAI_ERR_REFUSED;
 		} else {
 			pai_seterr(err, errlen, "%s: %s", path, strerror(en));

@@ -28,7 +28,8 @@ enum safefile_dirs {
 	SAFEFILE_DIRS_UNCHECKED,
 	SAFEFILE_DIRS_ROOT,         /* owned by root, writable by no one else */
 	SAFEFILE_DIRS_OWNER_STICKY, /* owned by root or the file's owner, writable by no one else
-	                             * unless sticky (like /tmp: no one else can replace an entry) */
+	                             * unless sticky (like /tmp: no one else can replace an entry)
+	                             */
 };
 
 /* A trust policy: what a file must be before the helper believes what it holds. */
@@ -58,8 +59,8 @@ pai_err safefile_trust_fd(int fd, const char *path, const struct safefile_trust 
  * with safefile_trust_fd; *fd is the descriptor that was judged. PAI_ERR_NOT_FOUND when it
  * is missing, PAI_ERR_REFUSED for what it will not trust (a symbolic link anywhere, a wrong
  * type, owner, mode or size, an unsafe directory above), PAI_ERR_FILE when it cannot open. */
-pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, int *fd,
-                              char *err, size_t errlen);
+pai_err safefile_open_trusted(const char *path, const struct safefile_trust *t, int *fd, char *err,
+                              size_t errlen);
 /* Reads what is left of fd (at most max bytes, 0 = 1 MiB) into out (reset first); path for
  * messages. PAI_ERR_TOOBIG past max. */
 pai_err safefile_read_fd(int fd, const char *path, size_t max, struct buf *out, char *err,

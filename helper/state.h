@@ -73,5 +73,4 @@ pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b)
 pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
                            unsigned interval, long long *wait_s);
 
-
 #endif

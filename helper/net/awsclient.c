@@ -302,7 +302,8 @@ pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return PAI_ERR_NOMEM;
-	c->deadline = (long)clock_now_ms() + (o->deadline_ms ? o->deadline_ms : DEFAULT_DEADLINE_MS);
+	c->deadline =
+	    (long)clock_now_ms() + (o->deadline_ms ? o->deadline_ms : DEFAULT_DEADLINE_MS);
 	c->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_MAX_ATTEMPTS;
 	c->retry_quota = RETRY_QUOTA;
 	e = PAI_ERR_INVALID;

@@ -53,8 +53,9 @@ pai_err imds_parse_credentials(const char *json, size_t len, struct aws_creds *c
 	memset(c, 0, sizeof(*c));
 	e = jsonsafe_parse(json, len, IMDS_MAX_REPLY, IMDS_JSON_DEPTH, &obj);
 	if (e)
-		return e == PAI_ERR_NOMEM || e == PAI_ERR_INVALID || e == PAI_ERR_TOOBIG ? e
-		                                                                          : PAI_ERR_REPLY;
+		return e == PAI_ERR_NOMEM || e == PAI_ERR_INVALID || e == PAI_ERR_TOOBIG
+		           ? e
+		           : PAI_ERR_REPLY;
 	e = PAI_ERR_REPLY;
 	if (!json_object_is_type(obj, json_type_object))
 		goto out;

@@ -69,7 +69,8 @@ static void wipe_all(struct json_object *o)
 		return;
 	switch (json_object_get_type(o)) {
 	case json_type_string:
-		secret_wipe((char *)json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		secret_wipe((char *)json_object_get_string(o),
+		            (size_t)json_object_get_string_len(o));
 		break;
 	case json_type_object: {
 		json_object_object_foreach(o, key, v)

@@ -114,14 +114,15 @@ static void ledger_tags(struct netrun *nr, const struct keyplan *p, const bool *
 
 		if (!deactivated[i] || !k)
 			continue;
-		if (ledger_make_tag(k->id, &r->host, key_actions_created(nr, k), true, &b->t[b->n]) ==
-		    PAI_OK)
+		if (ledger_make_tag(k->id, &r->host, key_actions_created(nr, k), true,
+		                    &b->t[b->n]) == PAI_OK)
 			b->n++;
 		if (!closed_by)
 			closed_by = k->id;
 	}
 	if (p->record_ours && key_actions_find(nr, p->ours) &&
-	    ledger_make_tag(p->ours, &r->host, key_actions_created(nr, key_actions_find(nr, p->ours)), false,
+	    ledger_make_tag(p->ours, &r->host,
+	                    key_actions_created(nr, key_actions_find(nr, p->ours)), false,
 	                    &b->t[b->n]) == PAI_OK) {
 		b->n++;
 		if (!closed_by && p->close_mark)
@@ -177,8 +178,8 @@ static int first_round(struct netrun *nr, const struct keyplan *p, bool creating
 		if (deactivated[i])
 			prov_audit(r, "orphan-deactivated", p->deactivate[i].key_id);
 		else
-			nr->status = net_fail("UpdateAccessKey (a lost reply's key)", ures[i].status,
-			                     &ures[i].error);
+			nr->status = net_fail("UpdateAccessKey (a lost reply's key)",
+			                      ures[i].status, &ures[i].error);
 	}
 	for (i = 0; i < p->n_delete_first; i++) {
 		const struct ledger_entry *le = ledger_find(&nr->ledger, p->delete_first[i].key_id);

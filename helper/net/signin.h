@@ -7,7 +7,6 @@
 #include "aws_bounds.h"
 #include "err.h"
 
-
 /* https://ALIAS.signin.<host>/console when alias is non-empty, else the account-ID form;
  * host per partition: aws signin.aws.amazon.com, aws-cn signin.amazonaws.cn, aws-us-gov
  * signin.amazonaws-us-gov.com. PAI_ERR_INVALID for an unknown partition, a malformed account

@@ -157,8 +157,9 @@ static void aws_dir_is_created_0700_and_checked(void **state)
  * /tmp) guards; the network library's: the same, and no sticky directory either. */
 static void trust_judges_the_descriptor_and_every_directory_above(void **state)
 {
-	const struct safefile_trust config = {S_IFREG, false, 0, false, S_IWGRP | S_IWOTH,
-	                                      SAFEFILE_DIRS_OWNER_STICKY, 0, "refusing to run"};
+	const struct safefile_trust config = {
+	    S_IFREG,          false, 0, false, S_IWGRP | S_IWOTH, SAFEFILE_DIRS_OWNER_STICKY, 0,
+	    "refusing to run"};
 	struct safefile_trust lib = config;
 	char p[320], link[256];
 	int fd;
@@ -181,19 +182,16 @@ static void trust_judges_the_descriptor_and_every_directory_above(void **state)
 	assert_int_equal(safefile_open_trusted(p, &lib, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, "/tmp: writable by group or others (mode 1777)"));
 	chmod(p, 0664);
-	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
-	                 PAI_ERR_REFUSED);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, "writable by group or others (mode 0664); refusing to run"));
 	chmod(p, 0644);
 	assert_int_equal(chown(p, 65534, 0), 0);
-	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
-	                 PAI_ERR_REFUSED);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, "not owned by root (uid 65534)"));
 	assert_int_equal(chown(p, 0, 0), 0);
 	/* a directory on the way others may write */
 	chmod(home, 0777);
-	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
-	                 PAI_ERR_REFUSED);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, home));
 	chmod(home, 0755);
 	/* a symbolic link, last or on the way */
@@ -205,8 +203,7 @@ static void trust_judges_the_descriptor_and_every_directory_above(void **state)
 	unlink(link);
 	assert_int_equal(symlink(home, link), 0);
 	snprintf(p, sizeof(p), "%s/conf", link);
-	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)),
-	                 PAI_ERR_REFUSED);
+	assert_int_equal(safefile_open_trusted(p, &config, &fd, err, sizeof(err)), PAI_ERR_REFUSED);
 	assert_non_null(strstr(err, "symbolic link"));
 	/* a directory where a file belongs, and a file that is not there */
 	assert_int_equal(safefile_open_trusted(home, &config, &fd, err, sizeof(err)),
