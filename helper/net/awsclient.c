@@ -470,6 +470,11 @@ const char *aws_client_region(const struct aws_client *c, enum aws_service s)
 	return endpoints_is_regional(s) ? c->region : endpoints_region(c->part, s);
 }
 
+const char *aws_client_partition(const struct aws_client *c)
+{
+	return c->part->name;
+}
+
 /* Connections opened so far (for tests and the keep-alive check). */
 long aws_client_connects(const struct aws_client *c)
 {

@@ -66,6 +66,8 @@ long aws_client_connects(const struct aws_client *c);
 /* Signing region of a service for this client (e.g. "us-east-1"): the partition's for IAM
  * and STS, the client's region for Secrets Manager. */
 const char *aws_client_region(const struct aws_client *c, enum aws_service s);
+/* The client's partition ("aws", "aws-cn", "aws-us-gov"). */
+const char *aws_client_partition(const struct aws_client *c);
 
 /* A request's parameters, in order; Action and Version are added by aws_call. */
 #define AWS_QUERY_MAX_PARAMS 128

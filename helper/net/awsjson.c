@@ -296,28 +296,26 @@ bool json_reply_error(const struct json_reply *r, struct aws_error *e)
 	return true;
 }
 
-struct json_object *json_member_typed(const struct json_object *obj, const char *key,
-                                      enum json_type t, bool *found)
+struct json_object *json_member(const struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
 
-	*found = obj && json_object_object_get_ex(obj, key, &v) && v != NULL;
-	return *found && json_object_is_type(v, t) ? v : NULL;
+	if (!obj || !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v; /* NULL for JSON null */
 }
 
 pai_err json_member_string(const struct json_object *obj, const char *key, size_t min, size_t max,
                            const char **s, size_t *len)
 {
-	struct json_object *v;
-	bool found;
+	struct json_object *v = json_member(obj, key);
 	size_t n;
 
 	*s = NULL;
 	*len = 0;
-	v = json_member_typed(obj, key, json_type_string, &found);
-	if (!found)
-		return PAI_ERR_NOT_FOUND;
 	if (!v)
+		return PAI_ERR_NOT_FOUND;
+	if (!json_object_is_type(v, json_type_string))
 		return PAI_ERR_REPLY;
 	n = (size_t)json_object_get_string_len(v);
 	if (n < min || n > max)

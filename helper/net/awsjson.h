@@ -53,9 +53,7 @@ pai_err json_member_string(const struct json_object *obj, const char *key, size_
  * it; out is "" on any failure. */
 pai_err json_member_copy(const struct json_object *obj, const char *key, char *out, size_t outlen,
                          bool (*ok)(const char *));
-/* The member key of obj when it has type t; NULL otherwise, *found telling whether it was
- * there at all (JSON null counts as absent). */
-struct json_object *json_member_typed(const struct json_object *obj, const char *key,
-                                      enum json_type t, bool *found);
+/* The member key of obj (borrowed), or NULL when it is absent or JSON null. */
+struct json_object *json_member(const struct json_object *obj, const char *key);
 
 #endif
