@@ -118,6 +118,93 @@ static size_t tree_members(struct json_object *o)
 	return total;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form, no surrogate,
+ * nothing past U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return p[0] ? 1 : 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+bool json_valid_utf8(const char *s, size_t len)
+{
+	size_t i = 0, k;
+
+	if (!s)
+		return false;
+	while (i < len) {
+		k = utf8_seq((const unsigned char *)s + i, len - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* The code unit of the \uXXXX escape at s (6 bytes available), or -1. */
+static long escape_unit(const char *s)
+{
+	long v = 0;
+	int i;
+
+	if (s[0] != '\\' || s[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v |= (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Bytes of the escape at s[0..n) ("\\x", "\\uXXXX" or a surrogate pair of two); 0 for one
+ * this reader refuses: \u0000 (it would cut a value or key short wherever it is read as a
+ * C string) and a lone surrogate (json-c would put U+FFFD in its place, silently). */
+static size_t escape_len(const char *s, size_t n)
+{
+	long u, lo;
+
+	if (n < 2)
+		return 0;
+	if (s[1] != 'u')
+		return 2;
+	u = n >= 6 ? escape_unit(s) : -1;
+	if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+		return 0;
+	if (u < 0xd800 || u > 0xdbff)
+		return 6;
+	lo = n >= 12 ? escape_unit(s + 6) : -1;
+	return lo >= 0xdc00 && lo <= 0xdfff ? 12 : 0;
+}
+
 /* The letters a JSON text may hold outside strings: the three literals and an exponent.
  * json-c's strict mode still takes 'single-quoted' strings, NaN and Infinity. */
 static bool literal_ok(const char *s, size_t n, size_t at)
@@ -129,47 +216,49 @@ static bool literal_ok(const char *s, size_t n, size_t at)
 	       ((s[at - 1] >= '0' && s[at - 1] <= '9') || s[at - 1] == '.');
 }
 
+static bool is_letter(char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
 /* Walks a text json-c has accepted: counts its members (each ':' outside strings is one) and
  * refuses what RFC 8259 or this reader does not take though json-c does: a raw control
- * character inside a string, \u0000 (it would cut a value or key short wherever it is read
- * as a C string), single quotes, NaN and Infinity. */
+ * character, ill-formed UTF-8 (json-c's check lets overlong forms by), \u0000 and lone
+ * surrogates in a string; single quotes, NaN and Infinity outside. */
 static bool scan_text(const char *s, size_t len, size_t *members)
 {
 	bool in_string = false;
-	size_t i, n = 0, run;
+	size_t i, n = 0, k;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += k) {
 		unsigned char ch = (unsigned char)s[i];
 
+		k = 1;
 		if (!in_string) {
 			if (ch == '"') {
 				in_string = true;
 			} else if (ch == ':') {
 				n++;
-			} else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') {
-				for (run = 0; i + run < len && ((s[i + run] | 0x20) >= 'a' &&
-				                                (s[i + run] | 0x20) <= 'z');
-				     run++)
-					;
-				if (!literal_ok(s, run, i))
+			} else if (is_letter((char)ch)) {
+				while (i + k < len && is_letter(s[i + k]))
+					k++;
+				if (!literal_ok(s, k, i))
 					return false;
-				i += run - 1;
-			} else if (!strchr("{}[],-+.0123456789 \t\r\n", ch) || ch == '\0') {
+			} else if (ch == '\0' || !strchr("{}[],-+.0123456789 \t\r\n", ch)) {
 				return false;
 			}
 			continue;
 		}
 		if (ch < 0x20)
 			return false;
-		if (ch == '"') {
+		if (ch == '"')
 			in_string = false;
-		} else if (ch == '\\') {
-			if (i + 1 >= len)
-				return false;
-			if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
-				return false;
-			i++; /* the escaped character; \uXXXX's digits hold no quote or backslash */
-		}
+		else if (ch == '\\')
+			k = escape_len(s + i, len - i);
+		else if (ch >= 0x80)
+			k = utf8_seq((const unsigned char *)s + i, len - i);
+		if (!k)
+			return false;
 	}
 	*members = n;
 	return !in_string;

@@ -32,9 +32,10 @@ pai_err aws_json_body(struct json_object *obj, const char *secret_member, const 
 
 /* Parses a reply body: one JSON object (RFC 8259, strict, valid UTF-8), at most
  * JSON_REPLY_MAX_DEPTH deep, nothing but white space after it, no key twice in one object
- * (json-c would keep the last silently), no NUL (\u0000) or raw control character in any
- * string. PAI_ERR_TOOBIG over JSON_REPLY_MAX_BYTES, PAI_ERR_REPLY for anything else wrong.
- * json-c's copies of every string are wiped by json_reply_free. */
+ * (json-c would keep the last silently); in strings no raw control character, no ill-formed
+ * UTF-8, no \u0000, no lone surrogate (json-c would cut or replace them silently). PAI_ERR_TOOBIG
+ * over JSON_REPLY_MAX_BYTES, PAI_ERR_REPLY for anything else wrong. json-c's copies of every string
+ * are wiped by json_reply_free. */
 pai_err json_reply_parse(const char *body, size_t len, struct json_reply **out);
 void json_reply_free(struct json_reply *r);
 /* The top-level object (borrowed: valid until json_reply_free). */
@@ -44,6 +45,10 @@ struct json_object *json_reply_root(const struct json_reply *r);
  * reads it ("ns.service#Code:extra" -> "Code"), and message from "message" or "Message";
  * printable ASCII only, truncated to fit. */
 bool json_reply_error(const struct json_reply *r, struct aws_error *e);
+
+/* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong form, no surrogate, no NUL,
+ * nothing past U+10FFFF). */
+bool json_valid_utf8(const char *s, size_t len);
 
 /* The string member key of obj: *s borrowed, *len its length, min..max bytes. PAI_ERR_NOT_FOUND
  * when absent (or JSON null), PAI_ERR_REPLY when another type or out of bounds. */

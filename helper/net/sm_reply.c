@@ -68,49 +68,9 @@ bool sm_valid_kms_key_id(const char *s)
 	return all_of(s, 1, SM_KMS_MAX - 1, visible_char);
 }
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form, no surrogate,
- * nothing past U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return p[0] ? 1 : 0;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1fu;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0fu;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 bool sm_valid_text(const char *s, size_t len, size_t max)
 {
-	size_t i = 0, k;
-
-	if (!s || len > max)
-		return false;
-	while (i < len) {
-		k = utf8_seq((const unsigned char *)s + i, len - i);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
+	return s && len <= max && json_valid_utf8(s, len);
 }
 
 /* Splits arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:REST; *rest points into arn. */
