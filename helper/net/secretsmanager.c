@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "sm_reply.h"
+#include "unittest.h"
 
 #define CAS_NAME_MAX 4096 /* bytes of a sm_cas_token name */
 #define UUID_BYTES   16
@@ -232,24 +233,21 @@ static pai_err uuid_bytes(const char *s, unsigned char out[UUID_BYTES])
 	return s[i] ? PAI_ERR_INVALID : PAI_OK;
 }
 
-pai_err sm_cas_token(const char *name, char out[SM_TOKEN_MAX])
+/* RFC 9562 section 5.5: the UUID version 5 of name (len bytes) in namespace ns_uuid (text). */
+UNITTEST pai_err sm_uuid5(const char *ns_uuid, const char *name, size_t len, char out[SM_TOKEN_MAX])
 {
 	unsigned char ns[UUID_BYTES], md[EVP_MAX_MD_SIZE];
 	unsigned md_len = 0;
 	EVP_MD_CTX *ctx;
-	size_t n;
 	int ok;
 
-	if (!out)
-		return PAI_ERR_INVALID;
 	out[0] = '\0';
-	n = name ? strnlen(name, CAS_NAME_MAX + 1) : 0;
-	if (n == 0 || n > CAS_NAME_MAX || uuid_bytes(SM_TOKEN_NAMESPACE, ns))
+	if (!ns_uuid || !name || uuid_bytes(ns_uuid, ns))
 		return PAI_ERR_INVALID;
-	/* RFC 9562 section 5.5: SHA-1 of the namespace's bytes then the name's */
+	/* SHA-1 of the namespace's bytes then the name's */
 	ctx = EVP_MD_CTX_new();
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
-	     EVP_DigestUpdate(ctx, ns, sizeof(ns)) && EVP_DigestUpdate(ctx, name, n) &&
+	     EVP_DigestUpdate(ctx, ns, sizeof(ns)) && EVP_DigestUpdate(ctx, name, len) &&
 	     EVP_DigestFinal_ex(ctx, md, &md_len) && md_len >= UUID_BYTES;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
@@ -261,4 +259,17 @@ pai_err sm_cas_token(const char *name, char out[SM_TOKEN_MAX])
 	         md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10], md[11],
 	         md[12], md[13], md[14], md[15]);
 	return PAI_OK;
+}
+
+pai_err sm_cas_token(const char *name, char out[SM_TOKEN_MAX])
+{
+	size_t n;
+
+	if (!out)
+		return PAI_ERR_INVALID;
+	out[0] = '\0';
+	n = name ? strnlen(name, CAS_NAME_MAX + 1) : 0;
+	if (n == 0 || n > CAS_NAME_MAX)
+		return PAI_ERR_INVALID;
+	return sm_uuid5(SM_TOKEN_NAMESPACE, name, n, out);
 }

@@ -69,4 +69,10 @@ pai_err sm_secret_id_scope(const char *secret_id, char partition[SM_PARTITION_MA
 pai_err sm_arn_split(const char *arn, char partition[SM_PARTITION_MAX], char region[SM_REGION_MAX],
                      char name[SM_NAME_MAX]);
 
+#ifdef PAI_UNITTESTS
+/* secretsmanager.c, behind sm_cas_token: the UUID version 5 of name (len bytes) in the
+ * namespace ns_uuid (8-4-4-4-12 text), lowercase 8-4-4-4-12. */
+pai_err sm_uuid5(const char *ns_uuid, const char *name, size_t len, char out[SM_TOKEN_MAX]);
+#endif
+
 #endif
