@@ -150,12 +150,13 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 
 bool json_valid_utf8(const char *s, size_t len)
 {
-	size_t i = 0, k;
+	size_t i = 0;
 
 	if (!s)
 		return false;
 	while (i < len) {
-		k = utf8_seq((const unsigned char *)s + i, len - i);
+		size_t k = utf8_seq((const unsigned char *)s + i, len - i);
+
 		if (!k)
 			return false;
 		i += k;

@@ -215,9 +215,10 @@ static int hex_value(char c)
 static pai_err uuid_bytes(const char *s, unsigned char out[UUID_BYTES])
 {
 	size_t i = 0, k;
-	int hi, lo;
 
 	for (k = 0; k < UUID_BYTES; k++) {
+		int hi, lo;
+
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (s[i] != '-')
 				return PAI_ERR_INVALID;

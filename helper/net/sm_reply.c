@@ -225,8 +225,6 @@ static pai_err read_stages(struct json_object *list, size_t min, const char **la
                            size_t cap)
 {
 	size_t count, i, j, start = *n;
-	struct json_object *v;
-	const char *s;
 
 	if (!json_object_is_type(list, json_type_array))
 		return PAI_ERR_REPLY;
@@ -234,7 +232,9 @@ static pai_err read_stages(struct json_object *list, size_t min, const char **la
 	if (count < min || count > SM_MAX_STAGES || count > cap - *n)
 		return PAI_ERR_REPLY;
 	for (i = 0; i < count; i++) {
-		v = json_object_array_get_idx(list, i);
+		struct json_object *v = json_object_array_get_idx(list, i);
+		const char *s;
+
 		if (!json_object_is_type(v, json_type_string))
 			return PAI_ERR_REPLY;
 		s = json_object_get_string(v);
@@ -276,17 +276,18 @@ static pai_err read_versions(struct json_object *map, struct sm_secret_info *s)
 {
 	static const size_t cap = SM_MAX_VERSIONS * SM_MAX_STAGES;
 	const char *labels[SM_MAX_VERSIONS * SM_MAX_STAGES];
-	size_t n = 0, before, i;
-	pai_err e;
+	size_t n = 0, i;
 
 	if (!json_object_is_type(map, json_type_object) ||
 	    json_object_object_length(map) > SM_MAX_VERSIONS)
 		return PAI_ERR_REPLY;
 	json_object_object_foreach(map, id, stages)
 	{
+		size_t before = n;
+		pai_err e;
+
 		if (!sm_valid_token(id))
 			return PAI_ERR_REPLY;
-		before = n;
 		e = read_stages(stages, 1, labels, &n, cap);
 		if (e)
 			return e;
@@ -329,46 +330,58 @@ pai_err sm_parse_describe(const struct json_reply *r, const void *expect, void *
 	return e;
 }
 
+/* The optional VersionStages of a reply: 0-20 distinct labels; AWSCURRENT among them when
+ * must_be_current (AWSCURRENT was asked for: the version that holds it, said so). */
+static pai_err read_reply_stages(const struct json_object *o, bool must_be_current)
+{
+	const char *labels[SM_MAX_STAGES];
+	struct json_object *stages = json_member(o, "VersionStages");
+	size_t n = 0;
+	pai_err e = stages ? read_stages(stages, 0, labels, &n, SM_MAX_STAGES) : PAI_OK;
+
+	if (!e && must_be_current && !has_label(labels, n, SM_CURRENT))
+		e = PAI_ERR_REPLY;
+	return e;
+}
+
+/* SecretString into a new heap string; a SecretBinary is refused (this tool never writes
+ * one). */
+static pai_err read_value(const struct json_object *o, struct sm_value *val)
+{
+	const char *str;
+	size_t len;
+	pai_err e;
+
+	if (json_member(o, "SecretBinary"))
+		return PAI_ERR_REPLY;
+	e = json_member_string(o, "SecretString", 0, SM_VALUE_MAX, &str, &len);
+	if (e || !sm_valid_text(str, len, SM_VALUE_MAX))
+		return e == PAI_ERR_NOMEM ? e : PAI_ERR_REPLY;
+	val->string = malloc(len + 1);
+	if (!val->string)
+		return PAI_ERR_NOMEM;
+	memcpy(val->string, str, len);
+	val->string[len] = '\0';
+	val->len = len;
+	return PAI_OK;
+}
+
 pai_err sm_parse_get_value(const struct json_reply *r, const void *expect, void *out)
 {
 	const struct sm_expect *x = expect;
 	const struct json_object *o = json_reply_root(r);
 	struct sm_value *val = out;
-	const char *labels[SM_MAX_STAGES], *str;
 	char arn[SM_ARN_MAX], name[SM_NAME_MAX];
-	struct json_object *stages;
-	size_t n = 0, len;
 	pai_err e;
 
 	memset(val, 0, sizeof(*val));
 	e = read_secret(o, x, arn, name);
 	if (!e)
 		e = read_version(o, x, val->version_id);
-	if (!e) {
-		stages = json_member(o, "VersionStages");
-		if (stages)
-			e = read_stages(stages, 0, labels, &n, SM_MAX_STAGES);
-		/* AWSCURRENT asked for: the version that holds it, said so */
-		if (!e && !x->version_id[0] && !has_label(labels, n, SM_CURRENT))
-			e = PAI_ERR_REPLY;
-	}
-	if (!e && json_member(o, "SecretBinary")) /* this tool never writes a binary secret */
-		e = PAI_ERR_REPLY;
-	if (!e) {
-		e = json_member_string(o, "SecretString", 0, SM_VALUE_MAX, &str, &len);
-		if (e || !sm_valid_text(str, len, SM_VALUE_MAX))
-			e = e == PAI_ERR_NOMEM ? e : PAI_ERR_REPLY;
-	}
-	if (!e) {
-		val->string = malloc(len + 1);
-		if (!val->string) {
-			e = PAI_ERR_NOMEM;
-		} else {
-			memcpy(val->string, str, len);
-			val->string[len] = '\0';
-			val->len = len;
-		}
-	}
+	if (!e)
+		e = read_reply_stages(o, !x->version_id[0]);
+	if (!e)
+		e = read_value(o, val);
 	if (e)
 		sm_value_wipe(val);
 	return e;
@@ -379,10 +392,7 @@ static pai_err read_written(const struct json_reply *r, const struct sm_expect *
                             struct sm_written *w)
 {
 	const struct json_object *o = json_reply_root(r);
-	const char *labels[SM_MAX_STAGES];
 	char name[SM_NAME_MAX];
-	struct json_object *stages;
-	size_t n = 0;
 	pai_err e;
 
 	memset(w, 0, sizeof(*w));
@@ -393,9 +403,8 @@ static pai_err read_written(const struct json_reply *r, const struct sm_expect *
 		e = PAI_ERR_REPLY;
 	/* the labels the new version carries; a retried put whose version was since superseded
 	 * may carry none */
-	stages = e || !put ? NULL : json_member(o, "VersionStages");
-	if (stages)
-		e = read_stages(stages, 0, labels, &n, SM_MAX_STAGES);
+	if (!e && put)
+		e = read_reply_stages(o, false);
 	if (e)
 		memset(w, 0, sizeof(*w));
 	return e;

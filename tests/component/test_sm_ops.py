@@ -343,7 +343,7 @@ def test_endless_throttling_ends_within_the_deadline(ep):
 	assert r.err in (AWS, TIMEOUT), r.stderr
 	assert "ThrottlingException" in r.stderr or r.err == TIMEOUT
 	assert 1 <= len(sm_calls(ep, "GetSecretValue")) <= 10
-	assert r.elapsed < 1.5 + 1.0  # the deadline, plus process start
+	assert r.elapsed < 1.5 + 2.0  # the deadline, plus process start (under ASan too)
 
 
 # ---- hostile JSON replies
