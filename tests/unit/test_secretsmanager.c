@@ -141,7 +141,7 @@ static void json_reader_refuses_hostile_text(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		print_message("case %zu: %s\n", i, bad[i]);
+		print_message("case %zu\n", i);
 		assert_int_equal(parse_str(bad[i]), PAI_ERR_REPLY);
 	}
 	assert_int_equal(parse_text("{\"a\":\"x\0y\"}", 11), PAI_ERR_REPLY); /* raw NUL */
@@ -897,7 +897,7 @@ static void describe_refuses_hostile_replies(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		print_message("case %zu: %s\n", i, bad[i]);
+		print_message("case %zu\n", i);
 		memset(&info, 'x', sizeof(info));
 		assert_int_equal(read_reply(sm_parse_describe, bad[i], &x, &info), PAI_ERR_REPLY);
 		assert_true(all_zero(&info, sizeof(info)));
