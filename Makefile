@@ -67,6 +67,7 @@ PLAN_SRCS := helper/keyplan.c helper/ledger.c
 # loaded by netlib.c only when a run must call AWS.
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
              helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
+             helper/net/awsjson.c helper/net/secretsmanager.c helper/net/sm_reply.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
              helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c \
              helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c

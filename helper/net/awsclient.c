@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* awsclient.c — the one request builder, reply reader and retry loop for the AWS Query API.
- * A call is a form-encoded POST signed with SigV4; its reply is read with xmlreply; failures
- * are retried as AWS SDKs' "standard" mode does, within the run's single deadline. */
+/* awsclient.c — the one retry loop for every AWS call. A call is a POST / signed with SigV4:
+ * a form-encoded Query request read with xmlreply (IAM, STS), or a JSON 1.1 request read
+ * with awsjson (Secrets Manager). Everything past the body and the reply reader is shared:
+ * signing, the connection, the queue, standard-mode retries and the run's single deadline. */
 #include "awsclient.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "clock.h"
 #include "buf.h"
 #include "endpoints.h"
+#include "awsjson.h"
 #include "awsquery.h"
 #include "awsretry.h"
 #include "http.h"
@@ -21,8 +24,9 @@
 #define DEFAULT_DEADLINE_MS  8000
 #define DEFAULT_MAX_ATTEMPTS 3
 #define MAX_ATTEMPTS_BOUND   10
-#define MAX_BODY_BYTES       (256u * 1024u)
-#define MAX_QUEUE            64
+/* A 64 KiB secret value can take six bytes a byte once JSON-escaped. */
+#define MAX_BODY_BYTES (512u * 1024u)
+#define MAX_QUEUE      64
 /* Standard mode's retry quota: a run cannot turn an outage into a retry storm. */
 #define RETRY_QUOTA        500
 #define RETRY_COST         5
@@ -30,12 +34,19 @@
 #define NO_RETRY_INCREMENT 1
 #define FORM_CONTENT_TYPE  "application/x-www-form-urlencoded; charset=utf-8"
 
+#define MAX_TARGET 128 /* "secretsmanager.ACTION" */
+
 /* One call, queued or running, with its own retry state. */
 struct aws_pending {
 	enum aws_service svc;
-	bool once;       /* must not run twice: see struct aws_query */
-	struct buf body; /* form-encoded request: may hold a password, wiped */
-	aws_reply_parser parse;
+	bool once;               /* must not run twice: see struct aws_query */
+	struct buf body;         /* the request: may hold a password or a secret value, wiped */
+	char target[MAX_TARGET]; /* JSON protocol: the X-Amz-Target value */
+	union {
+		aws_reply_parser xml;
+		aws_json_parser json;
+	} parse;      /* by the service's protocol; may be NULL */
+	void *expect; /* JSON protocol: the parser's copy of what the reply must say */
 	void *out;
 	struct aws_result *res;
 	struct http_xfer *x; /* slot while queued calls run */
@@ -52,8 +63,9 @@ struct aws_client {
 	struct http *http;
 	struct aws_creds creds;
 	const struct aws_partition *part;
-	struct http_url url[2]; /* indexed by enum aws_service */
-	long deadline;          /* monotonic ms */
+	struct http_url url[AWS_N_SERVICES];
+	char region[ENDPOINTS_REGION_MAX]; /* of the regional services */
+	long deadline;                     /* monotonic ms */
 	int max_attempts;
 	int retry_quota;
 	unsigned attempts;
@@ -86,12 +98,84 @@ pai_err aws_query_add(struct aws_query *q, const char *name, const char *value)
 	return PAI_OK;
 }
 
-/* Reads one attempt's outcome into err; *retry says whether standard mode tries again. */
-static pai_err evaluate(struct http_result *hr, bool once, aws_reply_parser parse, void *out,
-                        struct aws_error *err, bool *retry)
+/* How one protocol reads a complete reply: parse the body, tell an AWS error, hand a
+ * success to the call's own parser. */
+struct reply_reader {
+	const char *content_type; /* of requests */
+	const char *unreadable;   /* what a body that does not parse is called */
+	pai_err (*parse)(const char *body, size_t len, void **doc);
+	bool (*error)(const void *doc, struct aws_error *err);
+	pai_err (*deliver)(const void *doc, const struct aws_pending *p);
+	void (*free)(void *doc);
+};
+
+static pai_err xml_parse(const char *body, size_t len, void **doc)
 {
 	struct xml_reply *r = NULL;
-	bool ok2xx = hr->status >= 200 && hr->status < 300;
+	pai_err e = xml_reply_parse(body, len, &r);
+
+	*doc = r;
+	return e;
+}
+
+static bool xml_error(const void *doc, struct aws_error *err)
+{
+	return xml_reply_error(doc, err);
+}
+
+static pai_err xml_deliver(const void *doc, const struct aws_pending *p)
+{
+	return p->parse.xml ? p->parse.xml(doc, p->out) : PAI_OK;
+}
+
+static void xml_free(void *doc)
+{
+	xml_reply_free(doc);
+}
+
+static pai_err json_parse(const char *body, size_t len, void **doc)
+{
+	struct json_reply *r = NULL;
+	pai_err e = json_reply_parse(body, len, &r);
+
+	*doc = r;
+	return e;
+}
+
+static bool json_error(const void *doc, struct aws_error *err)
+{
+	return json_reply_error(doc, err);
+}
+
+static pai_err json_deliver(const void *doc, const struct aws_pending *p)
+{
+	return p->parse.json ? p->parse.json(doc, p->expect, p->out) : PAI_OK;
+}
+
+static void json_free(void *doc)
+{
+	json_reply_free(doc);
+}
+
+static const struct reply_reader readers[] = {
+    [AWS_PROTOCOL_QUERY] = {FORM_CONTENT_TYPE, "an unreadable XML reply", xml_parse, xml_error,
+                            xml_deliver, xml_free},
+    [AWS_PROTOCOL_JSON] = {JSON_CONTENT_TYPE, "an unreadable JSON reply", json_parse, json_error,
+                           json_deliver, json_free},
+};
+
+static const struct reply_reader *reader_of(enum aws_service s)
+{
+	return &readers[endpoints_protocol(s)];
+}
+
+/* Reads one attempt's outcome into err; *retry says whether standard mode tries again. */
+static pai_err evaluate(struct http_result *hr, const struct aws_pending *p, struct aws_error *err,
+                        bool *retry)
+{
+	const struct reply_reader *rd = reader_of(p->svc);
+	bool ok2xx = hr->status >= 200 && hr->status < 300, once = p->once;
+	void *r = NULL;
 	pai_err e;
 
 	*retry = false;
@@ -101,16 +185,15 @@ static pai_err evaluate(struct http_result *hr, bool once, aws_reply_parser pars
 		*retry = hr->retryable && !(once && hr->sent);
 		return hr->err;
 	}
-	e = xml_reply_parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
+	e = rd->parse(hr->body.data ? hr->body.data : "", hr->body.len, &r);
 	if (e) {
 		*retry = !ok2xx &&
 		         (once ? aws_throttled("", hr->status) : aws_retryable("", hr->status));
 		snprintf(err->message, sizeof(err->message), "HTTP %ld with %s", hr->status,
-		         e == PAI_ERR_TOOBIG ? "a reply over the size limit"
-		                             : "an unreadable XML reply");
+		         e == PAI_ERR_TOOBIG ? "a reply over the size limit" : rd->unreadable);
 		return ok2xx ? e : PAI_ERR_AWS;
 	}
-	if (xml_reply_error(r, err) || !ok2xx) {
+	if (rd->error(r, err) || !ok2xx) {
 		err->http_status = hr->status;
 		if (!err->code[0] && !err->message[0])
 			snprintf(err->message, sizeof(err->message),
@@ -120,11 +203,11 @@ static pai_err evaluate(struct http_result *hr, bool once, aws_reply_parser pars
 		e = err->code[0] ? aws_error_status(err->code) : PAI_ERR_AWS;
 		goto out;
 	}
-	e = parse ? parse(r, out) : PAI_OK;
+	e = rd->deliver(r, p);
 	if (e)
 		copy_text(err->message, sizeof(err->message), "reply lacks expected fields");
 out:
-	xml_reply_free(r);
+	rd->free(r);
 	return e;
 }
 
@@ -144,7 +227,7 @@ static void after_attempt(struct aws_client *c, struct aws_pending *p, struct ht
 	bool retry;
 	pai_err e;
 
-	e = evaluate(hr, p->once, p->parse, p->out, &err, &retry);
+	e = evaluate(hr, p, &err, &retry);
 	buf_reset(&hr->body); /* replies carry secret keys */
 	err.attempts = p->attempts;
 	p->status = e;
@@ -179,7 +262,9 @@ static void after_attempt(struct aws_client *c, struct aws_pending *p, struct ht
 /* The signed headers of one attempt, as "Name: value" lines kept until libcurl copies them. */
 struct attempt_headers {
 	char host[HTTP_MAX_HOST + 8];
+	char ctype[64];
 	char date[40];
+	char target[MAX_TARGET + 16];
 	struct buf auth;
 	struct buf token;
 	struct http_request rq;
@@ -196,7 +281,8 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
                             struct attempt_headers *ah)
 {
 	const struct http_url *u = &c->url[p->svc];
-	struct sigv4_header sh[4];
+	const char *ctype = reader_of(p->svc)->content_type;
+	struct sigv4_header sh[5];
 	struct sigv4_request sr = {0};
 	char amz_date[SIGV4_DATE_LEN + 1];
 	size_t n = 0;
@@ -208,10 +294,12 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 	if (e)
 		return e;
 	sh[n++] = (struct sigv4_header){"Host", u->host};
-	sh[n++] = (struct sigv4_header){"Content-Type", FORM_CONTENT_TYPE};
+	sh[n++] = (struct sigv4_header){"Content-Type", ctype};
 	sh[n++] = (struct sigv4_header){"X-Amz-Date", amz_date};
 	if (c->creds.session_token)
 		sh[n++] = (struct sigv4_header){"X-Amz-Security-Token", c->creds.session_token};
+	if (p->target[0])
+		sh[n++] = (struct sigv4_header){"X-Amz-Target", p->target};
 	sr.method = "POST";
 	sr.path = u->path;
 	sr.query = "";
@@ -221,23 +309,27 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 	sr.body_len = p->body.len;
 	e = buf_append_str(&ah->auth, "Authorization: ");
 	if (!e)
-		e = sigv4_authorization(&sr, &c->creds, amz_date, endpoints_region(c->part, p->svc),
+		e = sigv4_authorization(&sr, &c->creds, amz_date, aws_client_region(c, p->svc),
 		                        endpoints_service_name(p->svc), &ah->auth);
 	if (!e && c->creds.session_token)
 		e = buf_appendf(&ah->token, "X-Amz-Security-Token: %s", c->creds.session_token);
 	if (e)
 		return e;
 	snprintf(ah->host, sizeof(ah->host), "Host: %s", u->host);
+	snprintf(ah->ctype, sizeof(ah->ctype), "Content-Type: %s", ctype);
 	snprintf(ah->date, sizeof(ah->date), "X-Amz-Date: %s", amz_date);
+	snprintf(ah->target, sizeof(ah->target), "X-Amz-Target: %s", p->target);
 	ah->rq.url = u->url;
 	ah->rq.method = "POST";
 	ah->rq.headers[0] = ah->host;
-	ah->rq.headers[1] = "Content-Type: " FORM_CONTENT_TYPE;
+	ah->rq.headers[1] = ah->ctype;
 	ah->rq.headers[2] = ah->date;
 	ah->rq.headers[3] = ah->auth.data;
 	ah->rq.n_headers = 4;
 	if (c->creds.session_token)
 		ah->rq.headers[ah->rq.n_headers++] = ah->token.data;
+	if (p->target[0])
+		ah->rq.headers[ah->rq.n_headers++] = ah->target;
 	ah->rq.body = p->body.data;
 	ah->rq.body_len = p->body.len;
 	return PAI_OK;
@@ -276,6 +368,7 @@ static void pending_free(struct aws_pending *p)
 	if (!p)
 		return;
 	buf_free(&p->body);
+	free(p->expect);
 	secret_wipe(p, sizeof(*p));
 	free(p);
 }
@@ -286,7 +379,8 @@ pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
 	static const struct aws_client_opts defaults = {0};
 	struct aws_client *c;
 	struct http_opts ho = {0};
-	const char *url;
+	const char *url, *region;
+	char regional[HTTP_MAX_URL];
 	pai_err e;
 	int s;
 
@@ -310,10 +404,22 @@ pai_err aws_client_new(struct aws_client **out, const struct aws_client_opts *o,
 	c->part = endpoints_partition(o->partition);
 	if (!c->part)
 		goto fail;
-	for (s = AWS_IAM; s <= AWS_STS; s++) {
-		url = s == AWS_IAM ? o->iam_endpoint : o->sts_endpoint;
-		if (!url)
+	region = o->region ? o->region : c->part->iam_region;
+	if (!endpoints_valid_region(c->part, region))
+		goto fail;
+	snprintf(c->region, sizeof(c->region), "%s", region);
+	for (s = 0; s < AWS_N_SERVICES; s++) {
+		url = s == AWS_IAM   ? o->iam_endpoint
+		      : s == AWS_STS ? o->sts_endpoint
+		                     : o->secretsmanager_endpoint;
+		if (!url && endpoints_is_regional((enum aws_service)s)) {
+			if (endpoints_regional_url(c->part, (enum aws_service)s, c->region,
+			                           regional, sizeof(regional)))
+				goto fail;
+			url = regional;
+		} else if (!url) {
 			url = endpoints_url(c->part, (enum aws_service)s);
+		}
 		if (http_check_url(url, &c->url[s]))
 			goto fail; /* the contract's PAI_ERR_INVALID, refused http included */
 	}
@@ -360,7 +466,14 @@ unsigned aws_client_attempts(const struct aws_client *c)
 
 const char *aws_client_region(const struct aws_client *c, enum aws_service s)
 {
-	return endpoints_region(c->part, s);
+	if ((unsigned)s >= AWS_N_SERVICES)
+		return "";
+	return endpoints_is_regional(s) ? c->region : endpoints_region(c->part, s);
+}
+
+const char *aws_client_partition(const struct aws_client *c)
+{
+	return c->part->name;
 }
 
 /* Connections opened so far (for tests and the keep-alive check). */
@@ -403,34 +516,43 @@ static pai_err call_now(struct aws_client *c, struct aws_pending *p)
 	return p->status;
 }
 
-pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_query *q,
-                 aws_reply_parser parse, void *out, struct aws_result *res)
+/* A new call of service s, or NULL (*e set) when the queue is full or memory short. */
+static struct aws_pending *pending_new(struct aws_client *c, enum aws_service s, bool once,
+                                       struct aws_result *res, pai_err *e)
 {
 	struct aws_pending *p;
-	pai_err e;
 
-	if (!c || (s != AWS_IAM && s != AWS_STS))
-		return PAI_ERR_INVALID;
-	if (res && c->n_queue >= MAX_QUEUE)
-		return PAI_ERR_TOOBIG;
+	*e = PAI_OK;
+	if (res && c->n_queue >= MAX_QUEUE) {
+		*e = PAI_ERR_TOOBIG;
+		return NULL;
+	}
 	p = calloc(1, sizeof(*p));
-	if (!p)
-		return PAI_ERR_NOMEM;
+	if (!p) {
+		*e = PAI_ERR_NOMEM;
+		return NULL;
+	}
 	p->svc = s;
-	p->once = q->once;
-	p->parse = parse;
-	p->out = out;
+	p->once = once;
 	p->res = res;
 	buf_init(&p->body, MAX_BODY_BYTES);
-	/* Built now, so the caller's query struct need not outlive a queued call. */
-	e = aws_query_body(s, q, &p->body);
-	if (e) {
+	return p;
+}
+
+/* Queues p (when it has a result slot) or runs it now. built is how building its request
+ * went: a request that could not be built is dropped before anything is sent. */
+static pai_err submit(struct aws_client *c, struct aws_pending *p, pai_err built)
+{
+	struct aws_result *res = p->res;
+	pai_err e;
+
+	if (built) {
 		pending_free(p);
 		if (!res) {
 			memset(&c->last, 0, sizeof(c->last));
 			copy_text(c->last.message, sizeof(c->last.message), "invalid request");
 		}
-		return e;
+		return built;
 	}
 	if (res) {
 		memset(res, 0, sizeof(*res));
@@ -440,6 +562,79 @@ pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_quer
 	e = call_now(c, p);
 	pending_free(p);
 	return e;
+}
+
+pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_query *q,
+                 aws_reply_parser parse, void *out, struct aws_result *res)
+{
+	struct aws_pending *p;
+	pai_err e;
+
+	if (!c || !q || (s != AWS_IAM && s != AWS_STS))
+		return PAI_ERR_INVALID;
+	p = pending_new(c, s, q->once, res, &e);
+	if (!p)
+		return e;
+	p->parse.xml = parse;
+	p->out = out;
+	/* Built now, so the caller's query struct need not outlive a queued call. */
+	return submit(c, p, aws_query_body(s, q, &p->body));
+}
+
+/* An operation name as X-Amz-Target carries it: 1-64 letters and digits. */
+static bool valid_action(const char *a)
+{
+	size_t n;
+
+	if (!a)
+		return false;
+	for (n = 0; a[n]; n++)
+		if (!((a[n] >= 'A' && a[n] <= 'Z') || (a[n] >= 'a' && a[n] <= 'z') ||
+		      (a[n] >= '0' && a[n] <= '9')))
+			return false;
+	return n > 0 && n <= 64;
+}
+
+/* The JSON request body of rq (an empty object when it has none) into p. */
+static pai_err json_body(const struct aws_json_request *rq, struct aws_pending *p)
+{
+	struct json_object *empty = NULL, *body = rq->body;
+	pai_err e;
+
+	if (!body) {
+		empty = json_object_new_object();
+		if (!empty)
+			return PAI_ERR_NOMEM;
+		body = empty;
+	}
+	e = aws_json_body(body, rq->secret_member, rq->secret, rq->secret_len, &p->body);
+	json_object_put(empty);
+	return e;
+}
+
+pai_err aws_json_call(struct aws_client *c, enum aws_service s, const struct aws_json_request *rq,
+                      aws_json_parser parse, void *out, struct aws_result *res)
+{
+	struct aws_pending *p;
+	pai_err e;
+
+	if (!c || !rq || (unsigned)s >= AWS_N_SERVICES ||
+	    endpoints_protocol(s) != AWS_PROTOCOL_JSON || !valid_action(rq->action) ||
+	    rq->expect_len > AWS_JSON_MAX_EXPECT || (rq->expect_len && !rq->expect))
+		return PAI_ERR_INVALID;
+	p = pending_new(c, s, rq->once, res, &e);
+	if (!p)
+		return e;
+	p->parse.json = parse;
+	p->out = out;
+	snprintf(p->target, sizeof(p->target), "%s.%s", endpoints_service_name(s), rq->action);
+	if (rq->expect_len) {
+		p->expect = malloc(rq->expect_len);
+		if (!p->expect)
+			return submit(c, p, PAI_ERR_NOMEM);
+		memcpy(p->expect, rq->expect, rq->expect_len);
+	}
+	return submit(c, p, json_body(rq, p));
 }
 
 static pai_err slot_for(struct aws_client *c, size_t i, struct http_xfer **x)

@@ -14,7 +14,9 @@ static bool in_list(const char *code, const char *const *list)
 	return false;
 }
 
-/* botocore's standard-mode throttling codes, minus LimitExceeded* (an IAM quota). */
+/* botocore's standard-mode throttling codes, minus LimitExceededException: IAM's
+ * LimitExceeded and Secrets Manager's LimitExceededException are quotas (keys per user,
+ * versions per secret), which no wait lifts. */
 static const char *const throttle_codes[] = {
     "Throttling",
     "ThrottlingException",
@@ -32,20 +34,45 @@ static const char *const throttle_codes[] = {
     NULL,
 };
 static const char *const transient_codes[] = {
-    "RequestTimeout",  "RequestTimeoutException", "InternalError",
-    "InternalFailure", "ServiceUnavailable",      NULL,
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "InternalServiceError", /* Secrets Manager's 500 */
+    NULL,
+};
+/* Quotas: never retried, whatever status carries them. */
+static const char *const quota_codes[] = {
+    "LimitExceeded",
+    "LimitExceededException",
+    NULL,
 };
 static const char *const denied_codes[] = {
-    "AccessDenied",          "AccessDeniedException", "InvalidClientTokenId",
-    "SignatureDoesNotMatch", "IncompleteSignature",   "MissingAuthenticationToken",
-    "ExpiredToken",          "ExpiredTokenException", "UnrecognizedClientException",
-    "InvalidAccessKeyId",    "AuthFailure",           "UnauthorizedOperation",
-    "RequestExpired",        "OptInRequired",         NULL,
+    "AccessDenied",
+    "AccessDeniedException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "RequestExpired",
+    "OptInRequired",
+    /* the JSON services' framework codes (Secrets Manager) */
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    NULL,
 };
 
 bool aws_retryable(const char *code, long http_status)
 {
-	if (strcmp(code, "LimitExceeded") == 0)
+	if (in_list(code, quota_codes))
 		return false;
 	if (in_list(code, throttle_codes) || in_list(code, transient_codes))
 		return true;
@@ -60,11 +87,12 @@ bool aws_throttled(const char *code, long http_status)
 
 pai_err aws_error_status(const char *code)
 {
-	if (strcmp(code, "NoSuchEntity") == 0)
+	if (strcmp(code, "NoSuchEntity") == 0 || strcmp(code, "ResourceNotFoundException") == 0)
 		return PAI_ERR_NOT_FOUND;
-	if (strcmp(code, "EntityAlreadyExists") == 0)
+	if (strcmp(code, "EntityAlreadyExists") == 0 ||
+	    strcmp(code, "ResourceExistsException") == 0)
 		return PAI_ERR_EXISTS;
-	if (strcmp(code, "LimitExceeded") == 0)
+	if (in_list(code, quota_codes))
 		return PAI_ERR_LIMIT;
 	if (in_list(code, denied_codes))
 		return PAI_ERR_DENIED;

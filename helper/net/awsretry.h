@@ -10,13 +10,15 @@
 
 #define AWS_MAX_BACKOFF_MS 20000L
 
-/* True when standard mode retries an error: a throttling or transient code, or HTTP 429, 500,
- * 502, 503, 504. Never for LimitExceeded (an IAM quota), whatever the status. */
+/* True when standard mode retries an error: a throttling or transient code (Secrets
+ * Manager's ThrottlingException and InternalServiceError among them), or HTTP 429, 500, 502,
+ * 503, 504. Never for LimitExceeded / LimitExceededException (quotas), whatever the status. */
 bool aws_retryable(const char *code, long http_status);
 /* True for throttling codes only: AWS refused the call without acting on it. */
 bool aws_throttled(const char *code, long http_status);
-/* NoSuchEntity -> NOT_FOUND, EntityAlreadyExists -> EXISTS, LimitExceeded -> LIMIT,
- * authentication/authorisation codes -> DENIED, anything else -> AWS. */
+/* NoSuchEntity, ResourceNotFoundException -> NOT_FOUND; EntityAlreadyExists,
+ * ResourceExistsException -> EXISTS; LimitExceeded, LimitExceededException -> LIMIT;
+ * authentication/authorisation codes of both protocols -> DENIED; anything else -> AWS. */
 pai_err aws_error_status(const char *code);
 /* Delay before the attempt after attempt number `attempt` (1-based): r/2^32 times
  * min(2^(attempt-1) s, 20 s), in ms. */

@@ -110,6 +110,14 @@ void iam_access_key_wipe(struct iam_access_key *k)
 		secret_wipe(k, sizeof(*k));
 }
 
+void sts_session_wipe(struct sts_session *s)
+{
+	if (!s)
+		return;
+	secret_free(s->session_token);
+	secret_wipe(s, sizeof(*s));
+}
+
 /* Copies the name (and path) the reply must carry into out, which the parser reads. */
 static void expect_user(struct iam_user *out, const char *name, const char *path)
 {
@@ -412,6 +420,26 @@ pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
 	e = aws_call(c, AWS_STS, &q, sts_parse_caller_identity, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
+	return e;
+}
+
+pai_err sts_get_session_token(struct aws_client *c, unsigned duration_s, struct sts_session *out,
+                              struct aws_result *res)
+{
+	struct aws_query q = {.action = "GetSessionToken"};
+	char duration[16];
+	pai_err e = PAI_OK;
+
+	if (!c || !out || duration_s < STS_SESSION_MIN || duration_s > STS_SESSION_MAX)
+		return PAI_ERR_INVALID;
+	snprintf(duration, sizeof(duration), "%u", duration_s);
+	add(&q, &e, "DurationSeconds", duration); /* the body is built before aws_call returns */
+	if (e)
+		return e;
+	memset(out, 0, sizeof(*out));
+	e = aws_call(c, AWS_STS, &q, sts_parse_session_token, out, res);
+	if (e && !res)
+		sts_session_wipe(out);
 	return e;
 }
 

@@ -8,10 +8,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include "awsclient.h"
 #include "aws_bounds.h"
 
 #define IAM_MAX_KEYS 16 /* IAM allows 2 per user; anything more in a reply is refused */
+
+#define STS_SESSION_MIN       900 /* GetSessionToken DurationSeconds, in seconds */
+#define STS_SESSION_MAX       129600
+#define STS_SESSION_TOKEN_MAX 4096 /* bytes of a SessionToken this client accepts */
 
 struct iam_user {
 	char name[65];
@@ -54,7 +59,21 @@ struct sts_identity {
 	char user_id[129];
 };
 
+/* Temporary credentials from GetSessionToken; secret and token wiped by sts_session_wipe.
+ * expiration is ISO 8601 UTC as STS sent it, and as a time_t. They sign like any key: give
+ * aws_client_new a struct aws_creds whose session_token is set and every request carries
+ * X-Amz-Security-Token (signed). STS refuses IAM calls signed with them (no MFA). */
+struct sts_session {
+	char access_key_id[129]; /* ASIA..., [A-Za-z0-9]{16,128} */
+	char secret_access_key[129];
+	char *session_token; /* heap, up to STS_SESSION_TOKEN_MAX bytes */
+	char expiration[32];
+	time_t expires;
+};
+
 void iam_access_key_wipe(struct iam_access_key *k);
+/* Wipes and frees what s holds; safe on a zeroed struct. */
+void sts_session_wipe(struct sts_session *s);
 
 /* GetUser with its tags; PAI_ERR_NOT_FOUND when the user does not exist. */
 pai_err iam_get_user(struct aws_client *c, const char *name, struct iam_user *out,
@@ -93,6 +112,12 @@ pai_err iam_create_login_profile(struct aws_client *c, const char *user, const c
 /* STS GetCallerIdentity with the client's credentials. */
 pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
                                 struct aws_result *res);
+/* sts:GetSessionToken with the client's (long-term) credentials, for duration_s seconds
+ * (STS_SESSION_MIN-STS_SESSION_MAX; PAI_ERR_INVALID otherwise). out is cleared first and its
+ * token is new: sts_session_wipe it. Session credentials cannot ask for another session
+ * (STS: AccessDenied -> PAI_ERR_DENIED). Retried as any call: a second session is harmless. */
+pai_err sts_get_session_token(struct aws_client *c, unsigned duration_s, struct sts_session *out,
+                              struct aws_result *res);
 
 /* The 12-digit account ID of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...);
  * PAI_ERR_INVALID when the ARN is malformed or holds no account ID. */

@@ -5,8 +5,10 @@
 #include "iam_reply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "validate.h"
@@ -358,5 +360,72 @@ pai_err sts_parse_caller_identity(const struct xml_reply *r, void *out)
 		e = PAI_ERR_REPLY;
 	if (e)
 		memset(id, 0, sizeof(*id));
+	return e;
+}
+
+/* An STS session token: base64 (the alphabet IMDS uses too), 1-STS_SESSION_TOKEN_MAX bytes. */
+static bool valid_session_token(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9') || strchr("+/=_-", s[n])))
+			return false;
+	return n > 0 && n <= STS_SESSION_TOKEN_MAX;
+}
+
+/* Temporary credentials' key IDs start ASIA; a long-term AKIA key here is not a session. */
+static bool valid_session_key_id(const char *s)
+{
+	return valid_access_key_id(s) && !strncmp(s, "ASIA", 4);
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.fff]Z (valid_iso8601) as a time_t. */
+static pai_err iso8601_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	int n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!valid_iso8601(s) ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n != 19)
+		return PAI_ERR_REPLY;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = timegm(&tm);
+	return *out == (time_t)-1 ? PAI_ERR_REPLY : PAI_OK;
+}
+
+pai_err sts_parse_session_token(const struct xml_reply *r, void *out)
+{
+	static const char base[] = "GetSessionTokenResult/Credentials";
+	struct sts_session *s = out;
+	char token[STS_SESSION_TOKEN_MAX + 1];
+	pai_err e;
+
+	memset(s, 0, sizeof(*s));
+	e = field(r, base, "AccessKeyId", s->access_key_id, sizeof(s->access_key_id),
+	          valid_session_key_id);
+	if (!e)
+		e = field(r, base, "SecretAccessKey", s->secret_access_key,
+		          sizeof(s->secret_access_key), valid_secret_key);
+	if (!e)
+		e = field(r, base, "Expiration", s->expiration, sizeof(s->expiration),
+		          valid_iso8601);
+	if (!e)
+		e = iso8601_time(s->expiration, &s->expires);
+	if (!e)
+		e = field(r, base, "SessionToken", token, sizeof(token), valid_session_token);
+	if (!e) {
+		s->session_token = strdup(token);
+		if (!s->session_token)
+			e = PAI_ERR_NOMEM;
+	}
+	secret_wipe(token, sizeof(token));
+	if (e)
+		sts_session_wipe(s);
 	return e;
 }

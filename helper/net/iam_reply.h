@@ -43,5 +43,9 @@ pai_err iam_parse_key_last_used(const struct xml_reply *r, void *out);
 pai_err iam_parse_account_aliases(const struct xml_reply *r, void *out);
 /* STS GetCallerIdentity into a struct sts_identity. */
 pai_err sts_parse_caller_identity(const struct xml_reply *r, void *out);
+/* STS GetSessionToken into a struct sts_session (zeroed on entry): an ASIA access key ID, a
+ * secret key, a base64 session token of at most STS_SESSION_TOKEN_MAX bytes and an ISO 8601
+ * Expiration. */
+pai_err sts_parse_session_token(const struct xml_reply *r, void *out);
 
 #endif

@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iam_access_key k;
 	struct iam_key_last_used lu;
 	struct sts_identity id;
+	struct sts_session sess;
 	char alias[64];
 
 	if (xml_reply_parse((const char *)data, size, &r) != PAI_OK)
@@ -96,6 +97,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sts_parse_caller_identity(r, &id) == PAI_OK &&
 	    (!valid_account_id(id.account) || !valid_arn(id.arn)))
 		abort();
+	if (sts_parse_session_token(r, &sess) == PAI_OK) {
+		if (!valid_access_key_id(sess.access_key_id) ||
+		    strncmp(sess.access_key_id, "ASIA", 4) ||
+		    !valid_secret_key(sess.secret_access_key) || !sess.session_token ||
+		    !sess.session_token[0] || strlen(sess.session_token) > STS_SESSION_TOKEN_MAX ||
+		    !valid_iso8601(sess.expiration))
+			abort();
+		sts_session_wipe(&sess);
+	} else if (!zero(&sess, sizeof(sess))) {
+		abort();
+	}
 	xml_reply_free(r);
 	return 0;
 }

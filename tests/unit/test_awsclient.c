@@ -47,6 +47,57 @@ static void partition_table(void **state)
 	assert_string_equal(endpoints_api_version(AWS_IAM), "2010-05-08");
 	assert_string_equal(endpoints_api_version(AWS_STS), "2011-06-15");
 	assert_string_equal(endpoints_service_name(AWS_STS), "sts");
+	assert_string_equal(endpoints_service_name(AWS_SECRETS), "secretsmanager");
+	assert_string_equal(endpoints_api_version(AWS_SECRETS), "2017-10-17");
+	assert_int_equal(endpoints_protocol(AWS_IAM), AWS_PROTOCOL_QUERY);
+	assert_int_equal(endpoints_protocol(AWS_STS), AWS_PROTOCOL_QUERY);
+	assert_int_equal(endpoints_protocol(AWS_SECRETS), AWS_PROTOCOL_JSON);
+	assert_null(endpoints_url(endpoints_partition(NULL), AWS_SECRETS)); /* regional */
+}
+
+static void secrets_manager_is_regional_per_partition(void **state)
+{
+	const struct aws_partition *aws = endpoints_partition("aws"),
+	                           *cn = endpoints_partition("aws-cn"),
+	                           *gov = endpoints_partition("aws-us-gov");
+	char url[128];
+
+	(void)state;
+	assert_int_equal(endpoints_regional_url(aws, AWS_SECRETS, "eu-west-1", url, sizeof(url)),
+	                 PAI_OK);
+	assert_string_equal(url, "https://secretsmanager.eu-west-1.amazonaws.com/");
+	assert_int_equal(
+	    endpoints_regional_url(cn, AWS_SECRETS, "cn-northwest-1", url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://secretsmanager.cn-northwest-1.amazonaws.com.cn/");
+	assert_int_equal(
+	    endpoints_regional_url(gov, AWS_SECRETS, "us-gov-east-1", url, sizeof(url)), PAI_OK);
+	assert_string_equal(url, "https://secretsmanager.us-gov-east-1.amazonaws.com/");
+	/* a region belongs to one partition */
+	assert_int_equal(endpoints_regional_url(aws, AWS_SECRETS, "cn-north-1", url, sizeof(url)),
+	                 PAI_ERR_INVALID);
+	assert_string_equal(url, "");
+	assert_int_equal(endpoints_regional_url(cn, AWS_SECRETS, "us-east-1", url, sizeof(url)),
+	                 PAI_ERR_INVALID);
+	assert_int_equal(endpoints_regional_url(aws, AWS_IAM, "us-east-1", url, sizeof(url)),
+	                 PAI_ERR_INVALID);
+	assert_int_equal(endpoints_regional_url(aws, AWS_SECRETS, "us-east-1", url, 20),
+	                 PAI_ERR_TOOBIG);
+	assert_true(endpoints_valid_region(aws, "us-east-1"));
+	assert_true(endpoints_valid_region(aws, "ap-southeast-3"));
+	assert_true(endpoints_valid_region(aws, "il-central-1"));
+	assert_false(endpoints_valid_region(aws, "us-gov-west-1"));
+	assert_false(endpoints_valid_region(aws, "us-iso-east-1"));
+	assert_false(endpoints_valid_region(aws, "us-east"));
+	assert_false(endpoints_valid_region(aws, "us-east-123"));
+	assert_false(endpoints_valid_region(aws, "US-east-1"));
+	assert_false(endpoints_valid_region(aws, "us-east-1.evil.com/x"));
+	assert_false(endpoints_valid_region(aws, "us--1"));
+	assert_false(endpoints_valid_region(aws, ""));
+	assert_false(endpoints_valid_region(aws, NULL));
+	assert_true(endpoints_valid_region(gov, "us-gov-west-1"));
+	assert_false(endpoints_valid_region(gov, "us-east-1"));
+	assert_true(endpoints_valid_region(cn, "cn-north-1"));
+	assert_false(endpoints_valid_region(cn, "cn-north"));
 }
 
 static void body_is_action_version_then_params_encoded(void **state)
@@ -123,6 +174,7 @@ static void retried_errors_are_throttling_transient_and_5xx_only(void **state)
 	    "EC2ThrottledException",
 	    "RequestTimeout",
 	    "InternalError",
+	    "InternalServiceError",
 	};
 	static const char *const never[] = {
 	    "LimitExceeded",
@@ -134,6 +186,9 @@ static void retried_errors_are_throttling_transient_and_5xx_only(void **state)
 	    "InvalidAction",
 	    "",
 	    "throttling",
+	    "LimitExceededException",
+	    "ResourceExistsException",
+	    "InvalidRequestException",
 	};
 	size_t i;
 
@@ -155,6 +210,11 @@ static void retried_errors_are_throttling_transient_and_5xx_only(void **state)
 	/* A quota stays a quota whatever status carries it. */
 	assert_false(aws_retryable("LimitExceeded", 500));
 	assert_false(aws_retryable("LimitExceeded", 503));
+	assert_false(aws_retryable("LimitExceededException", 500));
+	assert_false(aws_throttled("LimitExceededException", 400));
+	assert_true(aws_throttled("ThrottlingException", 400));
+	assert_true(aws_throttled("TooManyRequestsException", 429));
+	assert_false(aws_throttled("InternalServiceError", 500));
 }
 
 static void backoff_is_jittered_exponential_capped_at_20s(void **state)
@@ -194,6 +254,18 @@ static void error_codes_map_to_statuses(void **state)
 	assert_int_equal(aws_error_status("ServiceFailure"), PAI_ERR_AWS);
 	assert_int_equal(aws_error_status("nosuchentity"), PAI_ERR_AWS);
 	assert_int_equal(aws_error_status(""), PAI_ERR_AWS);
+	/* Secrets Manager (JSON 1.1) */
+	assert_int_equal(aws_error_status("ResourceNotFoundException"), PAI_ERR_NOT_FOUND);
+	assert_int_equal(aws_error_status("ResourceExistsException"), PAI_ERR_EXISTS);
+	assert_int_equal(aws_error_status("LimitExceededException"), PAI_ERR_LIMIT);
+	assert_int_equal(aws_error_status("AccessDeniedException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("UnrecognizedClientException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("InvalidSignatureException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("IncompleteSignatureException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("MissingAuthenticationTokenException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("ExpiredTokenException"), PAI_ERR_DENIED);
+	assert_int_equal(aws_error_status("InvalidRequestException"), PAI_ERR_AWS);
+	assert_int_equal(aws_error_status("InternalServiceError"), PAI_ERR_AWS);
 }
 
 static void client_options_are_checked(void **state)
@@ -211,7 +283,27 @@ static void client_options_are_checked(void **state)
 	o.partition = "aws-us-gov";
 	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_OK);
 	assert_string_equal(aws_client_region(c, AWS_IAM), "us-gov-west-1");
+	assert_string_equal(aws_client_region(c, AWS_SECRETS), "us-gov-west-1"); /* the default */
+	assert_string_equal(aws_client_partition(c), "aws-us-gov");
 	aws_client_free(c);
+	o.region = "us-gov-east-1";
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_OK);
+	assert_string_equal(aws_client_region(c, AWS_SECRETS), "us-gov-east-1");
+	assert_string_equal(aws_client_region(c, AWS_STS), "us-gov-west-1");
+	aws_client_free(c);
+	o.region = "eu-west-1"; /* not a GovCloud region */
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_ERR_INVALID);
+	o.partition = NULL;
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_OK);
+	assert_string_equal(aws_client_region(c, AWS_SECRETS), "eu-west-1");
+	aws_client_free(c);
+	o.secretsmanager_endpoint = "http://secretsmanager.example.com/";
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_ERR_INVALID);
+	o.secretsmanager_endpoint = "http://127.0.0.1:9/";
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_OK);
+	aws_client_free(c);
+	o.secretsmanager_endpoint = NULL;
+	o.region = NULL;
 	o.partition = "mars";
 	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_ERR_INVALID);
 	assert_null(c);
@@ -253,6 +345,7 @@ static void queued_calls_report_each_result(void **state)
 	struct aws_client *c = NULL;
 	struct aws_client_opts o = {.iam_endpoint = "http://127.0.0.1:1/", .max_attempts = 1};
 	struct aws_query q = {.action = "GetUser"};
+	struct aws_json_request jq = {.action = "DescribeSecret"};
 	struct aws_result res[3];
 	int i;
 
@@ -272,6 +365,17 @@ static void queued_calls_report_each_result(void **state)
 	assert_int_equal(aws_client_flush(c), PAI_OK);
 	q.action = "";
 	assert_int_equal(aws_call(c, AWS_IAM, &q, NULL, NULL, &res[0]), PAI_ERR_INVALID);
+	/* each protocol's entry point takes its own services only */
+	q.action = "GetUser";
+	assert_int_equal(aws_call(c, AWS_SECRETS, &q, NULL, NULL, NULL), PAI_ERR_INVALID);
+	assert_int_equal(aws_json_call(c, AWS_IAM, &jq, NULL, NULL, NULL), PAI_ERR_INVALID);
+	jq.action = "Describe.Secret";
+	assert_int_equal(aws_json_call(c, AWS_SECRETS, &jq, NULL, NULL, NULL), PAI_ERR_INVALID);
+	jq.action = "DescribeSecret";
+	jq.expect_len = AWS_JSON_MAX_EXPECT + 1;
+	jq.expect = &jq;
+	assert_int_equal(aws_json_call(c, AWS_SECRETS, &jq, NULL, NULL, NULL), PAI_ERR_INVALID);
+	assert_int_equal(aws_client_attempts(c), 3);
 	aws_client_free(c);
 }
 
@@ -314,6 +418,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(partition_table),
+	    cmocka_unit_test(secrets_manager_is_regional_per_partition),
 	    cmocka_unit_test(body_is_action_version_then_params_encoded),
 	    cmocka_unit_test(body_refuses_bad_queries),
 	    cmocka_unit_test(query_add_bounds),

@@ -549,6 +549,94 @@ static void caller_identity(void **state)
 
 /* ---- ARN helpers ---- */
 
+/* ---- STS GetSessionToken ---- */
+
+#define STS_NS         " xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\""
+#define SESSION_KEY    "ASIAIOSFODNN7EXAMPLE"
+#define SESSION_SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+#define SESSION_TOKEN  "AQoEXAMPLEH4aoAH0gNCAPyJxz4BlCFFxWNE1OPTgk5TthT+FvwqnKwRcOIfrRh3c/L="
+
+static void session_xml(char *out, size_t len, const char *id, const char *secret,
+                        const char *token, const char *exp, const char *extra)
+{
+	snprintf(out, len,
+	         "<GetSessionTokenResponse" STS_NS "><GetSessionTokenResult><Credentials>"
+	         "<SessionToken>%s</SessionToken><SecretAccessKey>%s</SecretAccessKey>"
+	         "<Expiration>%s</Expiration><AccessKeyId>%s</AccessKeyId>%s"
+	         "</Credentials></GetSessionTokenResult>" META "</GetSessionTokenResponse>",
+	         token, secret, exp, id, extra);
+}
+
+static void session_token_reads_temporary_credentials(void **state)
+{
+	char xml[8192], token[STS_SESSION_TOKEN_MAX + 2];
+	struct sts_session s;
+
+	(void)state;
+	session_xml(xml, sizeof(xml), SESSION_KEY, SESSION_SECRET, SESSION_TOKEN,
+	            "2011-07-11T19:55:29.611Z", "");
+	memset(&s, 'x', sizeof(s));
+	assert_int_equal(run(sts_parse_session_token, xml, &s), PAI_OK);
+	assert_string_equal(s.access_key_id, SESSION_KEY);
+	assert_string_equal(s.secret_access_key, SESSION_SECRET);
+	assert_string_equal(s.session_token, SESSION_TOKEN);
+	assert_string_equal(s.expiration, "2011-07-11T19:55:29.611Z");
+	assert_int_equal((long long)s.expires, 1310414129LL);
+	sts_session_wipe(&s);
+	assert_true(all_zero(&s, sizeof(s)));
+	/* a token of exactly the bound */
+	memset(token, 'A', STS_SESSION_TOKEN_MAX);
+	token[STS_SESSION_TOKEN_MAX] = '\0';
+	session_xml(xml, sizeof(xml), SESSION_KEY, SESSION_SECRET, token, DATE, "");
+	assert_int_equal(run(sts_parse_session_token, xml, &s), PAI_OK);
+	assert_int_equal(strlen(s.session_token), STS_SESSION_TOKEN_MAX);
+	sts_session_wipe(&s);
+}
+
+static void session_token_bad_replies_wipe_everything(void **state)
+{
+	static const struct {
+		const char *id, *secret, *token, *exp, *extra;
+	} bad[] = {
+	    {"AKIAIOSFODNN7EXAMPLE", SESSION_SECRET, SESSION_TOKEN, DATE, ""}, /* long-term */
+	    {"ASIA-BAD", SESSION_SECRET, SESSION_TOKEN, DATE, ""},
+	    {SESSION_KEY, "has space", SESSION_TOKEN, DATE, ""},
+	    {SESSION_KEY, SESSION_SECRET, "tok\n[evil]", DATE, ""},
+	    {SESSION_KEY, SESSION_SECRET, "tok en", DATE, ""},
+	    {SESSION_KEY, SESSION_SECRET, "", DATE, ""},
+	    {SESSION_KEY, SESSION_SECRET, SESSION_TOKEN, "tomorrow", ""},
+	    {SESSION_KEY, SESSION_SECRET, SESSION_TOKEN, "2024-13-02T03:04:05Z", ""},
+	    {SESSION_KEY, SESSION_SECRET, SESSION_TOKEN, DATE, "<SessionToken>x</SessionToken>"},
+	    {SESSION_KEY, SESSION_SECRET, SESSION_TOKEN, DATE,
+	     "<AccessKeyId>ASIAOTHER0000000</AccessKeyId>"},
+	};
+	char xml[8192], token[STS_SESSION_TOKEN_MAX + 2];
+	struct sts_session s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("case %zu\n", i);
+		session_xml(xml, sizeof(xml), bad[i].id, bad[i].secret, bad[i].token, bad[i].exp,
+		            bad[i].extra);
+		memset(&s, 'x', sizeof(s));
+		assert_int_equal(run(sts_parse_session_token, xml, &s), PAI_ERR_REPLY);
+		assert_true(all_zero(&s, sizeof(s)));
+	}
+	memset(token, 'A', STS_SESSION_TOKEN_MAX + 1); /* one byte over */
+	token[STS_SESSION_TOKEN_MAX + 1] = '\0';
+	session_xml(xml, sizeof(xml), SESSION_KEY, SESSION_SECRET, token, DATE, "");
+	assert_int_equal(run(sts_parse_session_token, xml, &s), PAI_ERR_REPLY);
+	assert_true(all_zero(&s, sizeof(s)));
+	/* another action's reply */
+	assert_int_equal(run(sts_parse_session_token,
+	                     "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>"
+	                     "123456789012</Account></GetCallerIdentityResult>"
+	                     "</GetCallerIdentityResponse>",
+	                     &s),
+	                 PAI_ERR_REPLY);
+}
+
 static void arn_account_and_partition(void **state)
 {
 	char account[13], partition[16];
@@ -650,6 +738,8 @@ int main(void)
 	    cmocka_unit_test(key_last_used_never_and_used),
 	    cmocka_unit_test(account_aliases),
 	    cmocka_unit_test(caller_identity),
+	    cmocka_unit_test(session_token_reads_temporary_credentials),
+	    cmocka_unit_test(session_token_bad_replies_wipe_everything),
 	    cmocka_unit_test(arn_account_and_partition),
 	    cmocka_unit_test(operations_refuse_bad_input),
 	};

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* awsjson.h — the AWS JSON 1.1 protocol (Secrets Manager): the request body, built with
+ * json-c, and the one bounded reply reader, also json-c. What xmlreply.h and awsquery.h are to
+ * the Query protocol. */
+#ifndef PAI_AWSJSON_H
+#define PAI_AWSJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json_types.h>
+
+#include "awsclient.h"
+#include "buf.h"
+#include "err.h"
+
+#define JSON_CONTENT_TYPE    "application/x-amz-json-1.1"
+#define JSON_REPLY_MAX_BYTES (1024u * 1024u)
+/* Secrets Manager's deepest reply is 3 (VersionIdsToStages -> list -> string); 8 leaves room
+ * for fields this client ignores and stops a nesting bomb long before json-c's default 32. */
+#define JSON_REPLY_MAX_DEPTH 8
+
+struct json_reply;
+
+/* Appends obj, serialised plainly (no spaces, '/' not escaped), to b. When secret_member is not
+ * NULL, the member secret_member = secret (secret_len bytes, no NUL) is added for the final
+ * pass only: a first pass with a stand-in of worst-case escaped length grows json-c's print
+ * buffer to its final size, so the secret never sits in memory that json-c reallocates and
+ * frees; json-c's copies are then wiped and the member removed (obj is left as it came).
+ * PAI_ERR_INVALID when obj is not an object or already holds secret_member, PAI_ERR_TOOBIG
+ * past b's bound. The caller wipes b. */
+pai_err aws_json_body(struct json_object *obj, const char *secret_member, const char *secret,
+                      size_t secret_len, struct buf *b);
+
+/* Parses a reply body: one JSON object (RFC 8259, strict, valid UTF-8), at most
+ * JSON_REPLY_MAX_DEPTH deep, nothing but white space after it, no key twice in one object
+ * (json-c would keep the last silently); in strings no raw control character, no ill-formed
+ * UTF-8, no \u0000, no lone surrogate (json-c would cut or replace them silently). PAI_ERR_TOOBIG
+ * over JSON_REPLY_MAX_BYTES, PAI_ERR_REPLY for anything else wrong. json-c's copies of every string
+ * are wiped by json_reply_free. */
+pai_err json_reply_parse(const char *body, size_t len, struct json_reply **out);
+void json_reply_free(struct json_reply *r);
+/* The top-level object (borrowed: valid until json_reply_free). */
+struct json_object *json_reply_root(const struct json_reply *r);
+
+/* True when the reply is an AWS error: it carries "__type". Fills code from it, as botocore
+ * reads it ("ns.service#Code:extra" -> "Code"), and message from "message" or "Message";
+ * printable ASCII only, truncated to fit. */
+bool json_reply_error(const struct json_reply *r, struct aws_error *e);
+
+/* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong form, no surrogate, no NUL,
+ * nothing past U+10FFFF). */
+bool json_valid_utf8(const char *s, size_t len);
+
+/* The string member key of obj: *s borrowed, *len its length, min..max bytes. PAI_ERR_NOT_FOUND
+ * when absent (or JSON null), PAI_ERR_REPLY when another type or out of bounds. */
+pai_err json_member_string(const struct json_object *obj, const char *key, size_t min, size_t max,
+                           const char **s, size_t *len);
+/* Like json_member_string, copied into out (outlen, NUL included) when ok (NULL = any) accepts
+ * it; out is "" on any failure. */
+pai_err json_member_copy(const struct json_object *obj, const char *key, char *out, size_t outlen,
+                         bool (*ok)(const char *));
+/* The member key of obj (borrowed), or NULL when it is absent or JSON null. */
+struct json_object *json_member(const struct json_object *obj, const char *key);
+
+#endif
