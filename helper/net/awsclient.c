@@ -332,6 +332,7 @@ static pai_err sign_request(struct aws_client *c, const struct aws_pending *p,
 		ah->rq.headers[ah->rq.n_headers++] = ah->target;
 	ah->rq.body = p->body.data;
 	ah->rq.body_len = p->body.len;
+	ah->rq.fresh_connection = p->once;
 	return PAI_OK;
 }
 

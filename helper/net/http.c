@@ -323,6 +323,8 @@ static pai_err prepare(struct http_xfer *x, const struct http_request *rq, long 
 	ok &= curl_easy_setopt(c, CURLOPT_URL, u->url) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+	ok &=
+	    curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, rq->fresh_connection ? 1L : 0L) == CURLE_OK;
 	if (strcmp(method, "GET") == 0) {
 		ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL) == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;

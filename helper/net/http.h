@@ -44,6 +44,10 @@ struct http_request {
 	size_t n_headers;
 	const char *body; /* must live until the transfer is done; may be NULL */
 	size_t body_len;
+	/* On a new connection, never a kept-alive one: libcurl re-sends by itself a request
+	 * whose reused connection closed before any reply byte, and the server may have acted
+	 * on the first. A request that must not run twice sets this. */
+	bool fresh_connection;
 };
 
 struct http_result {

@@ -174,6 +174,40 @@ def test_the_initial_password_is_kept_when_createloginprofiles_reply_is_lost(hel
 	assert "may be set" in p.stderr
 
 
+@pytest.mark.parametrize("action,rotation", [("CreateAccessKey", False),
+                                             ("CreateAccessKey", True),
+                                             ("CreateLoginProfile", False)],
+                         ids=["first-key", "rotated-key", "login-profile"])
+def test_a_call_that_must_run_once_is_not_resent_when_its_connection_dies(helper, action,
+                                                                          rotation):
+	"""AWS acted, then the kept-alive connection closed before any reply byte. libcurl
+	re-sends such a request by itself, below the client's retry loop, whenever the
+	connection had been reused: IAM made a second key (or answered EntityAlreadyExists and
+	the initial password was thrown away). A call that must run once gets a connection of
+	its own. With the alias lookup off every call of the run is sequential, so the call
+	would reuse the connection: the test does not depend on timing."""
+	ep = helper.ep
+	helper.configure(console={"show_url": "no", "password": "initial"})
+	held = None
+	if rotation:
+		assert helper.run().returncode == 0
+		held = helper.profile_key()
+		ep.update_key(held, age_days=100)
+		helper.configure(console={"show_url": "no", "password": "initial"},
+		                 keys={"verify_interval": "0"})
+		ep.clear_calls()
+	ep.faults(drop=1.0, only_actions=[action], apply="after", count=1)
+	p = helper.run()
+	assert ep.actions().count(action) == 1, (ep.actions(), p.stderr)
+	if action == "CreateAccessKey":
+		assert p.returncode == 5, p.stderr
+		assert len(keys(ep, LOGIN)) == (2 if rotation else 1)
+		if rotation:  # the person keeps the key they hold
+			assert helper.profile_key() == held and held in keys(ep, LOGIN)
+	else:
+		assert os.path.exists(os.path.join(helper.home, ".aws", "console-initial-password"))
+
+
 def test_the_initial_password_file_goes_when_iam_refused_it(helper):
 	ep = helper.ep
 	helper.configure(console={"password": "initial"})
