@@ -5,7 +5,6 @@ keeps Secrets Manager's own rules: results and what the endpoint stored, the com
 of two rivals, a secret marked for deletion, retries (throttling, 5xx, CreateSecret's once)
 bounded by the call log, hostile JSON replies, one connection for a run, and calls signed with
 a GetSessionToken session."""
-import importlib.util
 import os
 import subprocess
 import time
@@ -13,13 +12,7 @@ import uuid
 
 import pytest
 
-# tests/conftest.py by path: the name "conftest" may be this layer's own conftest.
-_spec = importlib.util.spec_from_file_location(
-	"pai_tests_conftest",
-	os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py"))
-top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(top)
-build_path, clean_env = top.build_path, top.clean_env
+from pai_testlib import build_path, clean_env
 
 SM_OP = build_path("sm-op")
 EXIT_BASE = 10
