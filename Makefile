@@ -58,7 +58,7 @@ ALL_CFLAGS  = $(WARN) $(DEFS) -Ihelper -Ihelper/net $(CPPFLAGS) $(CFLAGS) $(HARD
 CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/privs.c \
              helper/config.c helper/scope.c helper/state.c helper/profile.c helper/credfile.c \
              helper/awscreds.c helper/safefile.c helper/template.c helper/validate.c \
-             helper/buf.c helper/err.c helper/clock.c helper/hostaddr.c helper/hostid.c \
+             helper/buf.c helper/err.c helper/clock.c helper/hex.c helper/hostaddr.c helper/hostid.c \
              helper/sha256.c \
              helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).

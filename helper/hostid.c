@@ -9,18 +9,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "buf.h"
+#include "hex.h"
 #include "sha256.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool unhex16(const char *s, unsigned char out[16])
 {
@@ -29,7 +19,8 @@ static bool unhex16(const char *s, unsigned char out[16])
 	if (strlen(s) != HOSTID_LEN)
 		return false;
 	for (i = 0; i < 16; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_digit((unsigned char)s[2 * i]),
+		    lo = hex_digit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -54,15 +45,13 @@ bool hostid_valid_name(const char *s)
 pai_err hostid_derive(const char *machine_id, char out[HOSTID_LEN + 1])
 {
 	unsigned char mid[16], app[16], mac[SHA256_LEN];
-	size_t i;
 
 	if (!unhex16(machine_id, mid) || !unhex16(HOSTID_APP_ID, app))
 		return PAI_ERR_INVALID;
 	hmac_sha256(mid, sizeof(mid), app, sizeof(app), mac);
 	mac[6] = (unsigned char)((mac[6] & 0x0f) | 0x40); /* a v4 UUID, as systemd marks it */
 	mac[8] = (unsigned char)((mac[8] & 0x3f) | 0x80);
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	hex_encode(mac, 16, out);
 	secret_wipe(mid, sizeof(mid));
 	secret_wipe(mac, sizeof(mac));
 	return PAI_OK;
@@ -71,11 +60,9 @@ pai_err hostid_derive(const char *machine_id, char out[HOSTID_LEN + 1])
 void hostid_name_machine_id(const char *name, char out[HOSTID_LEN + 1])
 {
 	unsigned char d[SHA256_LEN];
-	size_t i;
 
 	sha256(name, strlen(name), d);
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	hex_encode(d, 16, out);
 }
 
 /* The machine ID in path: 32 lowercase hex digits and a newline, nothing else. */

@@ -10,6 +10,8 @@
  *    repeated names joined with ',' in the order given. */
 #include "sigv4.h"
 
+#include "hex.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,7 +30,6 @@
 	 3 * SIGV4_MAX_QUERY + 3 * SIGV4_MAX_PATH + 128)
 
 static const char hexdig[] = "0123456789ABCDEF";
-static const char hexlow[] = "0123456789abcdef";
 
 static bool is_unreserved(unsigned char c)
 {
@@ -46,17 +47,6 @@ static bool is_tchar(unsigned char c)
 static unsigned char ascii_lower(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Appends p[0..n) with every byte outside the unreserved set (and keep, if not 0) as %XX. */
@@ -96,8 +86,8 @@ static pai_err append_query_part(struct buf *out, const char *p, size_t n)
 
 			if (n - i < 3)
 				return PAI_ERR_INVALID;
-			hi = hexval((unsigned char)p[i + 1]);
-			lo = hexval((unsigned char)p[i + 2]);
+			hi = hex_digit((unsigned char)p[i + 1]);
+			lo = hex_digit((unsigned char)p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return PAI_ERR_INVALID;
 			c = (unsigned char)(hi << 4 | lo);
@@ -422,17 +412,6 @@ out:
 	return e;
 }
 
-static void hex_lower(const unsigned char md[SHA256_LEN], char out[65])
-{
-	size_t i;
-
-	for (i = 0; i < SHA256_LEN; i++) {
-		out[2 * i] = hexlow[md[i] >> 4];
-		out[2 * i + 1] = hexlow[md[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 pai_err sigv4_sha256_hex(const void *p, size_t len, char out[65])
 {
 	unsigned char md[SHA256_LEN];
@@ -443,7 +422,7 @@ pai_err sigv4_sha256_hex(const void *p, size_t len, char out[65])
 		return PAI_ERR_INVALID;
 	if (!EVP_Digest(p ? p : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != SHA256_LEN)
 		return PAI_ERR_CRYPTO;
-	hex_lower(md, out);
+	hex_encode(md, SHA256_LEN, out);
 	secret_wipe(md, sizeof(md));
 	return PAI_OK;
 }
@@ -620,7 +599,7 @@ static pai_err signature_hex(const char *secret, const char *amz_date, const cha
 	if (!e)
 		e = hmac(k2, sizeof(k2), sts->data, sts->len, md);
 	if (!e)
-		hex_lower(md, sig);
+		hex_encode(md, SHA256_LEN, sig);
 	secret_wipe(ksecret, sizeof(ksecret));
 	secret_wipe(k, sizeof(k));
 	secret_wipe(k2, sizeof(k2));
