@@ -62,14 +62,14 @@ CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/priv
              helper/sha256.c \
              helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).
-PLAN_SRCS := helper/keyplan.c helper/ledger.c
+PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/fleetplan.c
 # pai-network.so (helper/net/): what talks to AWS, with libcurl, OpenSSL, libxml2, json-c;
 # loaded by netlib.c only when a run must call AWS.
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
              helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
              helper/net/awsjson.c helper/net/secretsmanager.c helper/net/sm_reply.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
-             helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c \
+             helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c helper/net/fleetdoc.c \
              helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c
 # ...and the core code it calls.
 NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/netlib.c \
