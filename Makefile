@@ -70,6 +70,7 @@ NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_
              helper/net/awsjson.c helper/net/secretsmanager.c helper/net/sm_reply.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
              helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c helper/net/fleetdoc.c \
+             helper/net/fleet_actions.c \
              helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c
 # ...and the core code it calls.
 NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/netlib.c \

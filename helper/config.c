@@ -247,6 +247,29 @@ static bool check_policy(struct loader *ld, const char *v)
 	return true;
 }
 
+/* Secret names are 1-512 of [A-Za-z0-9/_+=.@-]; a prefix leaves room for a UserId (128). */
+static bool check_secret_prefix(struct loader *ld, const char *v)
+{
+	if (strlen(v) > 256 ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+=.@-") !=
+	        strlen(v)) {
+		fail(ld, "secret_prefix must be at most 256 of A-Z a-z 0-9 /_+=.@-");
+		return false;
+	}
+	return true;
+}
+
+/* A KMS key ARN, alias (alias/NAME or its ARN) or key ID, as Secrets Manager takes them. */
+static bool check_kms_key(struct loader *ld, const char *v)
+{
+	if (!*v ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:/_-") ==
+	        strlen(v))
+		return true;
+	fail(ld, "kms_key must be a KMS key ARN, alias/NAME or key ID");
+	return false;
+}
+
 static bool check_region(struct loader *ld, const char *v)
 {
 	const char *p;
@@ -268,6 +291,7 @@ static bool check_region(struct loader *ld, const char *v)
 static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov", NULL};
 static const char *const on_limits[] = {"fail", "replace-oldest-managed", NULL};
 static const char *const passwords[] = {"no", "initial", NULL};
+static const char *const stores[] = {"host", "secretsmanager", NULL};
 
 #define OFF(f)  offsetof(struct pai_config, f)
 #define SZ(f)   sizeof(((struct pai_config *)0)->f)
@@ -285,6 +309,9 @@ static const struct key_def keys[] = {
     {"aws", "connect_timeout", K_UINT, OFF(connect_timeout), 0, 1, 60, NULL, NULL, 0},
     {"aws", "deadline", K_UINT, OFF(deadline), 0, 1, 300, NULL, NULL, 0},
     {"aws", "max_attempts", K_UINT, OFF(max_attempts), 0, 1, 10, NULL, NULL, 0},
+    {"aws", "region", K_STR, OFF(aws_region), SZ(aws_region), 0, 0, NULL, check_region, 0},
+    {"aws", "secretsmanager_endpoint", K_STR, OFF(secretsmanager_endpoint),
+     SZ(secretsmanager_endpoint), 0, 0, NULL, check_url, 0},
     {"scope", "min_uid", K_UINT, OFF(min_uid), 0, 0, 4294967294ul, NULL, NULL, 0},
     {"scope", "groups", K_LIST, OFF(scope_groups), ITEM(scope_groups), 0, PAI_CONF_MAX_LINUX, NULL,
      check_linux_name, OFF(n_scope_groups)},
@@ -310,6 +337,11 @@ static const struct key_def keys[] = {
     {"keys", "region", K_STR, OFF(region), SZ(region), 0, 0, NULL, check_region, 0},
     {"keys", "request_burst", K_UINT, OFF(request_burst), 0, 0, 100, NULL, NULL, 0},
     {"keys", "request_interval", K_UINT, OFF(request_interval), 0, 1, 86400, NULL, NULL, 0},
+    {"keys", "store", K_ENUM, OFF(store), 0, 0, 0, stores, NULL, 0},
+    {"keys", "secret_prefix", K_STR, OFF(secret_prefix), SZ(secret_prefix), 0, 0, NULL,
+     check_secret_prefix, 0},
+    {"keys", "kms_key", K_STR, OFF(kms_key), SZ(kms_key), 0, 0, NULL, check_kms_key, 0},
+    {"keys", "rotation_grace", K_UINT, OFF(rotation_grace), 0, 0, 2592000, NULL, NULL, 0},
     {"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
     {"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
     {"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
@@ -349,6 +381,9 @@ void config_defaults(struct pai_config *cfg)
 	cfg->on_limit = PAI_ON_LIMIT_FAIL;
 	cfg->request_burst = 5;
 	cfg->request_interval = 60;
+	cfg->store = PAI_STORE_HOST;
+	snprintf(cfg->secret_prefix, sizeof(cfg->secret_prefix), "pam-aws-iam/");
+	cfg->rotation_grace = 86400;
 	cfg->show_url = true;
 	cfg->password = PAI_PASSWORD_NO;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pam_aws_iam");
@@ -635,6 +670,19 @@ static void check_whole(struct loader *ld)
 		fail(ld, "connect_timeout (%u) is longer than deadline (%u)", c->connect_timeout,
 		     c->deadline);
 	}
+	if (c->store == PAI_STORE_SECRETSMANAGER && !c->aws_region[0]) {
+		ld->lineno = line_of_key(ld, "keys", "store");
+		fail(ld, "store = secretsmanager needs [aws] region (Secrets Manager is regional)");
+	}
+	if (c->store == PAI_STORE_SECRETSMANAGER && c->verify_interval >= c->rotation_grace) {
+		ld->lineno = line_of_key(ld, "keys", "verify_interval");
+		if (!ld->lineno)
+			ld->lineno = line_of_key(ld, "keys", "rotation_grace");
+		fail(ld,
+		     "verify_interval (%u) must be below rotation_grace (%u): a host must see a "
+		     "rotation before the replaced key stops working",
+		     c->verify_interval, c->rotation_grace);
+	}
 	if (c->wait_until_usable >= c->deadline) {
 		ld->lineno = line_of_key(ld, "keys", "wait_until_usable");
 		if (!ld->lineno)
@@ -785,6 +833,8 @@ void config_print(const struct pai_config *c, FILE *f)
 	        c->credentials_instance ? "instance" : c->credentials, c->profile);
 	fprintf(f, "connect_timeout = %u\ndeadline = %u\nmax_attempts = %u\n", c->connect_timeout,
 	        c->deadline, c->max_attempts);
+	fprintf(f, "region = %s\nsecretsmanager_endpoint = %s\n", c->aws_region,
+	        c->secretsmanager_endpoint);
 	fprintf(f, "\n[scope]\nmin_uid = %lu\n", c->min_uid);
 	print_list(f, "groups", (char *)c->scope_groups, sizeof(c->scope_groups[0]),
 	           c->n_scope_groups);
@@ -805,6 +855,9 @@ void config_print(const struct pai_config *c, FILE *f)
 	        c->region);
 	fprintf(f, "request_burst = %u\nrequest_interval = %u\n", c->request_burst,
 	        c->request_interval);
+	fprintf(f, "store = %s\nsecret_prefix = %s\nkms_key = %s\nrotation_grace = %u\n",
+	        stores[c->store == PAI_STORE_SECRETSMANAGER], c->secret_prefix, c->kms_key,
+	        c->rotation_grace);
 	fprintf(f, "\n[console]\nshow_url = %s\npassword = %s\n", c->show_url ? "yes" : "no",
 	        passwords[c->password == PAI_PASSWORD_INITIAL]);
 	fprintf(f, "\n[state]\ndir = %s\n", c->state_dir);

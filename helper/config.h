@@ -11,26 +11,28 @@
 #include <stdio.h>
 #include "err.h"
 
-#define PAI_CONF_URL_MAX        512         /* endpoint URLs, NUL included */
-#define PAI_CONF_PATH_MAX       1024        /* local file and directory paths, NUL included */
-#define PAI_CONF_PROFILE_MAX    129         /* AWS profile names, NUL included */
-#define PAI_CONF_LINUX_NAME_MAX 257         /* Linux user and group names, NUL included */
-#define PAI_CONF_MAX_LINUX      64          /* [scope] groups and exclude entries, each */
-#define PAI_CONF_TEMPLATE_MAX   257         /* templates, NUL included */
-#define PAI_CONF_IAM_PATH_MAX   513         /* IAM path, NUL included */
-#define PAI_CONF_GROUP_MAX      129         /* IAM group name, NUL included */
-#define PAI_CONF_MAX_GROUPS     10          /* IAM: groups per user */
-#define PAI_CONF_ARN_MAX        2049        /* policy ARN, NUL included */
-#define PAI_CONF_MAX_POLICIES   20          /* IAM: managed policies per user (hard quota) */
-#define PAI_CONF_TAG_KEY_MAX    129         /* NUL included */
-#define PAI_CONF_TAG_VALUE_MAX  257         /* template, NUL included */
-#define PAI_CONF_MAX_TAGS       45          /* IAM: 50; 5 are the tool's (ledger.h) */
-#define PAI_CONF_REGION_MAX     64          /* NUL included */
-#define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
+#define PAI_CONF_URL_MAX           512         /* endpoint URLs, NUL included */
+#define PAI_CONF_PATH_MAX          1024        /* local file and directory paths, NUL included */
+#define PAI_CONF_PROFILE_MAX       129         /* AWS profile names, NUL included */
+#define PAI_CONF_LINUX_NAME_MAX    257         /* Linux user and group names, NUL included */
+#define PAI_CONF_MAX_LINUX         64          /* [scope] groups and exclude entries, each */
+#define PAI_CONF_TEMPLATE_MAX      257         /* templates, NUL included */
+#define PAI_CONF_IAM_PATH_MAX      513         /* IAM path, NUL included */
+#define PAI_CONF_GROUP_MAX         129         /* IAM group name, NUL included */
+#define PAI_CONF_MAX_GROUPS        10          /* IAM: groups per user */
+#define PAI_CONF_ARN_MAX           2049        /* policy ARN, NUL included */
+#define PAI_CONF_MAX_POLICIES      20          /* IAM: managed policies per user (hard quota) */
+#define PAI_CONF_TAG_KEY_MAX       129         /* NUL included */
+#define PAI_CONF_TAG_VALUE_MAX     257         /* template, NUL included */
+#define PAI_CONF_MAX_TAGS          45          /* IAM: 50; 5 are the tool's (ledger.h) */
+#define PAI_CONF_REGION_MAX        64          /* NUL included */
+#define PAI_CONF_FILE_MAX          (64 * 1024) /* config file size */
+#define PAI_CONF_SECRET_PREFIX_MAX 257         /* secret name prefix, NUL included */
 
 enum pai_partition { PAI_PARTITION_AWS, PAI_PARTITION_AWS_CN, PAI_PARTITION_AWS_US_GOV };
 enum pai_on_limit { PAI_ON_LIMIT_FAIL, PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED };
 enum pai_console_password { PAI_PASSWORD_NO, PAI_PASSWORD_INITIAL };
+enum pai_store { PAI_STORE_HOST, PAI_STORE_SECRETSMANAGER };
 
 struct pai_tag_template {
 	char key[PAI_CONF_TAG_KEY_MAX];
@@ -46,9 +48,11 @@ struct pai_config {
 	char credentials[PAI_CONF_PATH_MAX];  /* absolute path; unused when credentials_instance */
 	bool credentials_instance;            /* credentials = instance: IMDSv2 */
 	char profile[PAI_CONF_PROFILE_MAX];
-	unsigned connect_timeout; /* seconds, 1-60 */
-	unsigned deadline;        /* seconds, 1-300 */
-	unsigned max_attempts;    /* 1-10 */
+	unsigned connect_timeout;                       /* seconds, 1-60 */
+	unsigned deadline;                              /* seconds, 1-300 */
+	unsigned max_attempts;                          /* 1-10 */
+	char aws_region[PAI_CONF_REGION_MAX];           /* Secrets Manager's region; "" = none */
+	char secretsmanager_endpoint[PAI_CONF_URL_MAX]; /* "" = the region's */
 
 	/* [scope] */
 	unsigned long min_uid; /* 0-4294967294 */
@@ -74,6 +78,10 @@ struct pai_config {
 	char region[PAI_CONF_REGION_MAX]; /* "" = leave ~/.aws/config alone */
 	unsigned request_burst;           /* 0-100: a person's AWS runs at once; 0 = no limit */
 	unsigned request_interval;        /* seconds, 1-86400: then one per interval */
+	enum pai_store store;             /* where the person's key lives (fleetplan.h) */
+	char secret_prefix[PAI_CONF_SECRET_PREFIX_MAX]; /* secret name = prefix + UserId */
+	char kms_key[PAI_CONF_ARN_MAX]; /* "" = the account's aws/secretsmanager key */
+	unsigned rotation_grace;        /* seconds a replaced key keeps working */
 
 	/* [console] */
 	bool show_url;

@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
     "usage: aws-iam-provision [--config FILE] [--user NAME]\n"
-    "                         [--status | --rotate | --revoke | --check-config]\n"
+    "                         [--status | --rotate [--now] | --revoke | --unrevoke |\n"
+    "                          --check-config]\n"
     "                         [--dry-run] [--quiet]\n"
     "       aws-iam-provision --version | --help\n";
 
@@ -23,7 +24,11 @@ static const char help_text[] =
     "  --user NAME     act for account NAME (root only, unless NAME is yourself)\n"
     "  --status        show the IAM user, this host's key, other hosts' keys, the URL\n"
     "  --rotate        replace this host's key now\n"
-    "  --revoke        delete this host's key and remove it from the profile\n"
+    "  --revoke        delete this host's key and remove it from the profile (fleet mode:\n"
+    "                  the person's key on every host, until an administrator lifts it)\n"
+    "  --now           with --rotate, fleet mode, root only: the replaced key stops\n"
+    "                  working at once (no rotation_grace)\n"
+    "  --unrevoke      fleet mode, root only: lift a revoke; the next login makes a key\n"
     "  --check-config  validate the configuration and print the effective settings\n"
     "  --dry-run       print the calls that would change something; make none\n"
     "  --quiet         print nothing on standard output\n"
@@ -39,7 +44,16 @@ static const char help_text[] =
     "Exit status: 0 ok, 1 internal, 2 usage, 3 not in scope, 4 config, 5 AWS or network,\n"
     "6 local file, 7 refused, 8 key in place but a later step failed, 9 asked too often.\n";
 
-enum { OPT_HOME = 256, OPT_HOST, OPT_MACHINE_ID, OPT_VERSION, OPT_HELP, OPT_CHECK };
+enum {
+	OPT_HOME = 256,
+	OPT_HOST,
+	OPT_MACHINE_ID,
+	OPT_VERSION,
+	OPT_HELP,
+	OPT_CHECK,
+	OPT_NOW,
+	OPT_UNREVOKE
+};
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -47,6 +61,8 @@ static const struct option longopts[] = {
     {"status", no_argument, NULL, 's'},
     {"rotate", no_argument, NULL, 'r'},
     {"revoke", no_argument, NULL, 'R'},
+    {"unrevoke", no_argument, NULL, OPT_UNREVOKE},
+    {"now", no_argument, NULL, OPT_NOW},
     {"dry-run", no_argument, NULL, 'n'},
     {"check-config", no_argument, NULL, OPT_CHECK},
     {"quiet", no_argument, NULL, 'q'},
@@ -105,6 +121,8 @@ int main(int argc, char **argv)
 		case 's': bad = set_action(&o, PROV_STATUS); break;
 		case 'r': bad = set_action(&o, PROV_ROTATE); break;
 		case 'R': bad = set_action(&o, PROV_REVOKE); break;
+		case OPT_UNREVOKE: bad = set_action(&o, PROV_UNREVOKE); break;
+		case OPT_NOW: o.now = true; break;
 		case OPT_CHECK: bad = set_action(&o, PROV_CHECK_CONFIG); break;
 		case 'n': o.dry_run = true; break;
 		case 'q': o.quiet = true; break;
@@ -120,5 +138,7 @@ int main(int argc, char **argv)
 		return usage("an option given twice, conflicting actions, or a bad value");
 	if (optind < argc)
 		return usage("unexpected argument");
+	if (o.now && o.action != PROV_ROTATE)
+		return usage("--now goes with --rotate");
 	return provision_main(&o);
 }

@@ -198,6 +198,29 @@ pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, 
 	return edit(h, kv, 3, expect_id, false, NULL, err, errlen);
 }
 
+pai_err profile_read_secret(const struct profile_home *h, const char *expect_id, char *out,
+                            size_t outlen, char *err, size_t errlen)
+{
+	struct safedir home, aws;
+	struct credfile *cf = NULL;
+	char cur[129];
+	pai_err e;
+
+	out[0] = '\0';
+	e = enter(h, &home, &aws, false, err, errlen);
+	if (!e)
+		e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
+	if (!e && (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
+	           strcmp(cur, expect_id) != 0))
+		e = PAI_ERR_NOT_FOUND;
+	if (!e)
+		e = credfile_get(cf, h->profile, "aws_secret_access_key", out, outlen);
+	if (e)
+		secret_wipe(out, outlen);
+	credfile_free(cf);
+	return leave(h, &home, &aws, e);
+}
+
 pai_err profile_write_password(const struct profile_home *h, const char *password, char *err,
                                size_t errlen)
 {

@@ -34,6 +34,10 @@ pai_err profile_write_key(const struct profile_home *h, const char *id, const ch
 /* Removes the key lines from the managed profile when it holds key id expect_id. */
 pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, char *err,
                            size_t errlen);
+/* The managed profile's secret key, when its key ID is expect_id (moving a host-mode key into
+ * the fleet store); PAI_ERR_NOT_FOUND otherwise. The caller wipes out. */
+pai_err profile_read_secret(const struct profile_home *h, const char *expect_id, char *out,
+                            size_t outlen, char *err, size_t errlen);
 /* Creates ~/.aws/console-initial-password (0600) exclusively with the password and a
  * newline; PAI_ERR_EXISTS when something already has that name. */
 pai_err profile_write_password(const struct profile_home *h, const char *password, char *err,

@@ -80,6 +80,9 @@ static int load_config(struct run *r)
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "--config, --home, --host and --machine-id are for "
 		                 "root or an unprivileged build only");
+	if ((o->now || o->action == PROV_UNREVOKE) && r->pv.privileged && r->pv.ruid != 0)
+		return prov_fail(PAI_EXIT_REFUSED,
+		                 "--rotate --now and --unrevoke are for root only");
 	if (r->pv.privileged && (o->home || o->host || o->machine_id))
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "--home, --host and --machine-id are refused while privileged");
@@ -269,7 +272,8 @@ static int prepare(struct run *r)
  * unverified until the next login. */
 static int take_request(struct run *r)
 {
-	static const char *const what[] = {"a login", "--status", "--rotate", "--revoke", ""};
+	static const char *const what[] = {"a login",  "--status", "--rotate",
+	                                   "--revoke", "",         "--unrevoke"};
 	long long wait_s = 0;
 
 	if (r->pv.ruid == 0 ||

@@ -14,6 +14,7 @@ enum prov_action {
 	PROV_ROTATE,       /* --rotate */
 	PROV_REVOKE,       /* --revoke */
 	PROV_CHECK_CONFIG, /* --check-config */
+	PROV_UNREVOKE,     /* --unrevoke (fleet mode, root): keys may be made again */
 };
 
 struct prov_opts {
@@ -24,6 +25,7 @@ struct prov_opts {
 	const char *host;       /* --host (tests, unprivileged only); NULL = uname */
 	const char *machine_id; /* --machine-id (tests, with --host); NULL = derived from host */
 	bool dry_run;
+	bool now; /* --rotate --now (fleet mode, root): no grace for the replaced key */
 	bool quiet;
 	const struct privs_account *caller; /* from privs_harden; NULL = look the real uid up */
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "clock.h"
+#include "hex.h"
 #include "hostid.h"
 #include "safefile.h"
 #include "validate.h"
@@ -208,6 +209,15 @@ static bool valid_url(const char *s)
 	                                                       "0123456789.-/") == strlen(s + 8);
 }
 
+/* A Secrets Manager VersionId (a ClientRequestToken): 32-64 of [A-Za-z0-9-]. */
+static bool valid_version_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 32 && n <= 64 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
 static pai_err set_field(struct user_state *st, const char *k, const char *v)
 {
 	if (!strcmp(k, "login"))
@@ -230,6 +240,12 @@ static pai_err set_field(struct user_state *st, const char *k, const char *v)
 		return set_time(&st->verified_at, v);
 	if (!strcmp(k, "url"))
 		return set_str(st->url, sizeof(st->url), v, valid_url);
+	if (!strcmp(k, "store_version"))
+		return set_str(st->store_version, sizeof(st->store_version), v, valid_version_id);
+	if (!strcmp(k, "prev_key_id"))
+		return set_str(st->prev_key_id, sizeof(st->prev_key_id), v, valid_access_key_id);
+	if (!strcmp(k, "prev_until"))
+		return set_time(&st->prev_until, v);
 	if (!strcmp(k, "setup_pending")) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
 			return PAI_ERR_INVALID;
@@ -311,6 +327,11 @@ pai_err state_write(int dirfd, const struct user_state *st)
 	                st->url);
 	if (!e && st->setup_pending)
 		e = buf_appendf(&b, "setup_pending=1\n");
+	if (!e && st->store_version[0])
+		e = buf_appendf(&b, "store_version=%s\n", st->store_version);
+	if (!e && st->prev_key_id[0])
+		e = buf_appendf(&b, "prev_key_id=%s\nprev_until=%lld\n", st->prev_key_id,
+		                (long long)st->prev_until);
 	if (!e)
 		e = write_atomic(dirfd, "users", st->login, b.data, b.len, 0);
 	buf_free(&b);
@@ -435,7 +456,7 @@ pai_err state_machine_id(int dirfd, char out[HOSTID_LEN + 1])
 	char tmp[64], id[HOSTID_LEN + 2];
 	struct buf b;
 	pai_err e;
-	int i, fd;
+	int fd;
 
 	buf_init(&b, 64);
 	e = read_small(dirfd, "machine-id", &b);
@@ -445,8 +466,7 @@ pai_err state_machine_id(int dirfd, char out[HOSTID_LEN + 1])
 			goto out;
 		rnd[6] = (unsigned char)((rnd[6] & 0x0f) | 0x40);
 		rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
-		for (i = 0; i < 16; i++)
-			snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+		hex_encode(rnd, 16, id);
 		id[HOSTID_LEN] = '\n';
 		snprintf(tmp, sizeof(tmp), ".machine-id.%02x%02x%02x%02x%02x%02x.tmp", rnd[10],
 		         rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);

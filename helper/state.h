@@ -29,8 +29,11 @@ struct user_state {
 	time_t key_created;
 	time_t verified_at;
 	char url[SIGNIN_URL_MAX];
-	bool setup_pending; /* a group or policy of the IAM user is not applied yet: the next
-	                     * login applies them again (file: setup_pending=1; absent = 0) */
+	bool setup_pending;     /* a group or policy of the IAM user is not applied yet: the next
+	                         * login applies them again (file: setup_pending=1; absent = 0) */
+	char store_version[65]; /* fleet mode: the store's version the key came from ("" none), */
+	char prev_key_id[129];  /* the key it replaced ("" none), */
+	time_t prev_until;      /* valid until then */
 };
 
 /* Opens (creating users/, locks/ and requests/ as needed) the state dir. It must be a directory

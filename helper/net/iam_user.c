@@ -155,8 +155,9 @@ int iam_user_create(struct netrun *nr)
 	struct keyplan none;
 	char password[PASSWORD_LEN + 1] = "";
 	char err[512] = "";
-	bool with_password = false;
+	bool with_password = false, fleet = r->cfg.store == PAI_STORE_SECRETSMANAGER;
 	size_t n_tags;
+	pai_err e;
 	int rc;
 
 	if (!r->cfg.create)
@@ -170,18 +171,29 @@ int iam_user_create(struct netrun *nr)
 		plan_setup(nr);
 		if (r->cfg.password == PAI_PASSWORD_INITIAL)
 			net_plan_line(nr, "CreateLoginProfile", r->iam_name);
-		net_plan_line(nr, "CreateAccessKey", r->iam_name);
-		net_plan_line(nr, "TagUser", "(key ledger)");
+		if (fleet) {
+			net_plan_line(nr, "CreateSecret", "(the fleet's store, claimed)");
+			net_plan_line(nr, "CreateAccessKey", r->iam_name);
+			net_plan_line(nr, "PutSecretValue", "(the key, published)");
+		} else {
+			net_plan_line(nr, "CreateAccessKey", r->iam_name);
+			net_plan_line(nr, "TagUser", "(key ledger)");
+		}
 		return PAI_EXIT_OK;
 	}
 	rc = build_tags(nr, tags, &n_tags);
 	if (rc)
 		return rc;
-	if (iam_create_user(nr->c, r->iam_name, r->cfg.path,
+	e = iam_create_user(nr->c, r->iam_name, r->cfg.path,
 	                    r->cfg.permissions_boundary[0] ? r->cfg.permissions_boundary : NULL,
-	                    tags, n_tags, &nr->u, NULL))
+	                    tags, n_tags, &nr->u, NULL);
+	if (e == PAI_ERR_EXISTS)
+		return IAM_USER_RACED; /* another host made it a moment ago: it is an existing one
+		                        */
+	if (e)
 		return net_call_fail(nr, "CreateUser", PAI_ERR_AWS);
 	prov_audit(r, "user-created", NULL);
+	nr->mark_set = true; /* CreateUser's tags held this host's mark */
 	rc = net_queue_alias(nr);
 	if (rc)
 		return rc;
@@ -194,13 +206,20 @@ int iam_user_create(struct netrun *nr)
 	} else if (r->cfg.password == PAI_PASSWORD_INITIAL) {
 		nr->status = prov_fail(PAI_EXIT_FILE, "no initial console password: %s", err);
 	}
-	iam_create_access_key(nr->c, r->iam_name, &key, &kres);
+	if (fleet) /* the key comes from the store, made by whichever host claims it */
+		kres.status = PAI_OK;
+	else
+		iam_create_access_key(nr->c, r->iam_name, &key, &kres);
 	aws_client_flush(nr->c);
 	secret_wipe(password, sizeof(password));
 	net_finish_url(nr);
 	check_setup(nr, &setup);
 	if (with_password)
 		check_password(nr, &lres);
+	if (fleet) {
+		ledger_read(nr->u.tags, nr->u.n_tags, &nr->ledger);
+		return fleet_actions_login(nr, FLEET_LOGIN);
+	}
 	if (kres.status) {
 		rc = net_fail("CreateAccessKey", kres.status, &kres.error);
 		goto out;

@@ -233,13 +233,13 @@ static void delete_keys(struct netrun *nr, const struct keyplan_step *steps, siz
 }
 
 /* Polls STS with the new key until it works or wait_until_usable (and the deadline) ends. */
-static void wait_usable(struct netrun *nr, const struct iam_access_key *k)
+void key_actions_wait_usable(struct netrun *nr, const char *id, const char *secret)
 {
 	struct run *r = nr->r;
-	struct aws_creds nc = {(char *)k->id, (char *)k->secret, NULL, NULL};
+	struct aws_creds nc = {(char *)id, (char *)secret, NULL, NULL};
 	struct aws_client_opts co = {0};
 	struct aws_client *c2 = NULL;
-	struct sts_identity id;
+	struct sts_identity who;
 	long long until = clock_now_ms() + (long long)r->cfg.wait_until_usable * 1000;
 	long left;
 
@@ -259,7 +259,7 @@ static void wait_usable(struct netrun *nr, const struct iam_access_key *k)
 	while (clock_now_ms() < until) {
 		struct timespec ts = {0, 500 * 1000000L};
 
-		if (sts_get_caller_identity(c2, &id, NULL) == PAI_OK)
+		if (sts_get_caller_identity(c2, &who, NULL) == PAI_OK)
 			break;
 		nanosleep(&ts, NULL);
 	}
@@ -308,7 +308,7 @@ static int save_new_key(struct netrun *nr, struct iam_access_key *k, const struc
 	if (p->n_delete_after || deleted->n)
 		delete_keys(nr, p->delete_after, p->n_delete_after, deleted);
 	if (r->cfg.wait_until_usable)
-		wait_usable(nr, k);
+		key_actions_wait_usable(nr, k->id, k->secret);
 	return PAI_EXIT_OK;
 }
 
@@ -371,6 +371,26 @@ static int keep_key(struct netrun *nr, const struct keyplan *p, const bool *deac
 	return net_login_status(nr, 0);
 }
 
+/* Asks for the plan; true (with *rc) when the run ends there: --dry-run printed it, or the
+ * profile holds a key this host cannot prove it wrote. */
+static bool plan_or_stop(struct netrun *nr, enum keyplan_action a, struct keyplan *p, int *rc)
+{
+	const struct run *r = nr->r;
+
+	key_actions_plan(nr, a, p);
+	*rc = PAI_EXIT_OK;
+	if (r->o->dry_run) {
+		if (!r->o->quiet)
+			keyplan_print(p, stdout);
+		return true;
+	}
+	if (p->verdict == KEYPLAN_CONFLICT) {
+		*rc = key_actions_conflict(nr, p);
+		return true;
+	}
+	return false;
+}
+
 /* The existing user's keys against this host's view: verify, create, replace or refuse. */
 int key_actions_login(struct netrun *nr, enum keyplan_action a)
 {
@@ -381,14 +401,8 @@ int key_actions_login(struct netrun *nr, enum keyplan_action a)
 	bool creating;
 	int rc;
 
-	key_actions_plan(nr, a, &p);
-	if (r->o->dry_run) {
-		if (!r->o->quiet)
-			keyplan_print(&p, stdout);
-		return PAI_EXIT_OK;
-	}
-	if (p.verdict == KEYPLAN_CONFLICT)
-		return key_actions_conflict(nr, &p);
+	if (plan_or_stop(nr, a, &p, &rc))
+		return rc;
 	creating = p.verdict == KEYPLAN_CREATE || p.verdict == KEYPLAN_REPLACE;
 	rc = first_round(nr, &p, creating, deactivated, &deleted);
 	if (rc)
@@ -409,14 +423,8 @@ int key_actions_revoke(struct netrun *nr)
 	char err[512] = "";
 	int rc;
 
-	key_actions_plan(nr, KEYPLAN_REVOKE, &p);
-	if (r->o->dry_run) {
-		if (!r->o->quiet)
-			keyplan_print(&p, stdout);
-		return PAI_EXIT_OK;
-	}
-	if (p.verdict == KEYPLAN_CONFLICT)
-		return key_actions_conflict(nr, &p);
+	if (plan_or_stop(nr, KEYPLAN_REVOKE, &p, &rc))
+		return rc;
 	rc = first_round(nr, &p, false, deactivated, &deleted);
 	if (deleted.n && iam_untag_user(nr->c, r->iam_name, deleted.k, deleted.n, NULL))
 		net_call_fail(nr, "UntagUser", PAI_ERR_AWS); /* harmless: pruned next time */

@@ -12,9 +12,11 @@
 #include <time.h>
 #include "awsclient.h"
 #include "iam.h"
+#include "fleetplan.h"
 #include "keyplan.h"
 #include "ledger.h"
 #include "provision_run.h"
+#include "secretsmanager.h"
 #include "signin.h"
 
 struct netrun {
@@ -33,6 +35,11 @@ struct netrun {
 	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
 	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
 	int status;         /* a warning that does not stop the run but sets the exit status */
+	/* fleet mode: the store's version and the replaced key, recorded with the key */
+	bool mark_set; /* this run already set this host's mark (in CreateUser's tags) */
+	char store_version[SM_TOKEN_MAX];
+	char prev_key_id[IAM_KEY_ID_MAX];
+	time_t prev_until;
 };
 
 /* ---- provision_net.c ---- */
@@ -62,7 +69,10 @@ int iam_user_managed(struct netrun *nr, bool *missing);
 int iam_user_list_keys(struct netrun *nr);
 /* An existing user's groups and policies, again, when a login must (setup pending). */
 void iam_user_setup_if_needed(struct netrun *nr);
-/* A login whose IAM user does not exist: CreateUser, setup, password, first key. */
+/* A login whose IAM user does not exist: CreateUser, setup, password, first key (fleet
+ * mode: the store's). IAM_USER_RACED when another host created the user a moment ago: the
+ * caller goes on as for an existing user. */
+#define IAM_USER_RACED (-2)
 int iam_user_create(struct netrun *nr);
 
 /* ---- key_actions.c ---- */
@@ -74,10 +84,20 @@ int key_actions_login(struct netrun *nr, enum keyplan_action a);
 int key_actions_revoke(struct netrun *nr);
 /* A new user's first key, created and written (CreateAccessKey queued with its setup). */
 int key_actions_save_first(struct netrun *nr, struct iam_access_key *k);
+/* Polls STS with a new key until it works (wait_until_usable, within the deadline). */
+void key_actions_wait_usable(struct netrun *nr, const char *id, const char *secret);
 /* A profile conflict: one line for the person, nothing touched. */
 int key_actions_conflict(struct netrun *nr, const struct keyplan *p);
 /* IAM's record of key id, or NULL; its creation time. */
 const struct iam_key_meta *key_actions_find(const struct netrun *nr, const char *id);
 time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k);
+
+/* ---- fleet_actions.c ([keys] store = secretsmanager, fleetplan.h) ---- */
+/* A login or --rotate (now: --rotate --now) for an existing user; the store's key. */
+int fleet_actions_login(struct netrun *nr, enum fleet_action a);
+/* --revoke and --unrevoke, fleet-wide. */
+int fleet_actions_revoke(struct netrun *nr, bool lift);
+/* --status: the store's version, the key's age, the grace. */
+void fleet_actions_status(struct netrun *nr);
 
 #endif

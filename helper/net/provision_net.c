@@ -56,6 +56,9 @@ static int open_client(struct netrun *nr)
 	co.partition = config_partition_name(r->cfg.partition);
 	co.iam_endpoint = r->cfg.endpoint[0] ? r->cfg.endpoint : NULL;
 	co.sts_endpoint = r->cfg.sts_endpoint[0] ? r->cfg.sts_endpoint : NULL;
+	co.region = r->cfg.aws_region[0] ? r->cfg.aws_region : NULL;
+	co.secretsmanager_endpoint =
+	    r->cfg.secretsmanager_endpoint[0] ? r->cfg.secretsmanager_endpoint : NULL;
 	co.connect_timeout_ms = (long)r->cfg.connect_timeout * 1000;
 	co.deadline_ms = left;
 	co.max_attempts = (int)r->cfg.max_attempts;
@@ -121,6 +124,9 @@ void net_record(struct netrun *nr, const char *key_id, time_t created)
 	st.verified_at = r->now;
 	snprintf(st.url, sizeof(st.url), "%s", nr->url);
 	st.setup_pending = nr->setup_pending;
+	snprintf(st.store_version, sizeof(st.store_version), "%s", nr->store_version);
+	snprintf(st.prev_key_id, sizeof(st.prev_key_id), "%s", nr->prev_key_id);
+	st.prev_until = nr->prev_until;
 	if (state_write(r->sdir, &st))
 		nr->status = prov_fail(PAI_EXIT_FILE, "cannot write state for %s in %s", r->login,
 		                       r->cfg.state_dir);
@@ -149,16 +155,28 @@ static int do_login(struct netrun *nr)
 	int rc;
 
 	rc = iam_user_managed(nr, &missing);
+	if (!rc && missing) {
+		rc = iam_user_create(nr);
+		if (rc != IAM_USER_RACED)
+			return rc;
+		rc =
+		    iam_user_managed(nr, &missing); /* another host made it: an existing user now */
+		if (!rc && missing)
+			rc = prov_fail(PAI_EXIT_AWS, "IAM user %s was made and is gone again",
+			               r->iam_name);
+	}
 	if (rc)
 		return rc;
-	if (missing)
-		return iam_user_create(nr);
 	rc = net_queue_alias(nr);
 	if (!rc)
 		rc = iam_user_list_keys(nr);
 	if (rc)
 		return rc;
 	iam_user_setup_if_needed(nr);
+	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
+		return fleet_actions_login(nr, r->o->action != PROV_ROTATE ? FLEET_LOGIN
+		                               : r->o->now                 ? FLEET_ROTATE_NOW
+		                                                           : FLEET_ROTATE);
 	return key_actions_login(nr, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE : KEYPLAN_LOGIN);
 }
 
@@ -177,7 +195,11 @@ static int do_revoke(struct netrun *nr)
 		return PAI_EXIT_OK;
 	}
 	rc = iam_user_list_keys(nr);
-	return rc ? rc : key_actions_revoke(nr);
+	if (rc)
+		return rc;
+	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
+		return fleet_actions_revoke(nr, r->o->action == PROV_UNREVOKE);
+	return key_actions_revoke(nr);
 }
 
 static int do_status(struct netrun *nr)
@@ -244,6 +266,8 @@ static int do_status(struct netrun *nr)
 			prov_say(r, "other key: %s, %s, %s%s", k->id, k->status, le ? "host " : "",
 			         le ? le->host_name : "not made by " PROG);
 	}
+	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
+		fleet_actions_status(nr);
 	net_show_url(nr);
 	return PAI_EXIT_OK;
 }
@@ -268,7 +292,8 @@ int provision_net_run(struct run *r, size_t run_size, const char *version)
 	privs_block_signals(&saved);
 	switch (r->o->action) {
 	case PROV_STATUS: rc = do_status(nr); break;
-	case PROV_REVOKE: rc = do_revoke(nr); break;
+	case PROV_REVOKE:
+	case PROV_UNREVOKE: rc = do_revoke(nr); break;
 	default: rc = do_login(nr); break;
 	}
 	privs_restore_signals(&saved);

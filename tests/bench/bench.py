@@ -484,6 +484,48 @@ def bench_pam(build, helper, ep, n, base):
 
 # ---- report ----
 
+def bench_fleet(ep, base, hosts=100, people=50):
+	"""The fleet simulation at scale: every person logs in on every host on day one (first
+	logins), again after verify_interval (day two), then a fleet-wide rotation of everyone
+	from one host and logins until every host holds the new key."""
+	import fleetsim
+	work = os.path.join(base, "fleet")
+	os.makedirs(work)
+	ep.reset()
+	f = fleetsim.Fleet(ep, work, hosts, people, grace=3600, verify_interval=1, deadline=60,
+	                   seed=3)
+	out = {"hosts": hosts, "people": people}
+
+	def day(label, pairs, args=()):
+		ep.clear_calls()
+		n0 = len(f.results)
+		res = f.logins(pairs, workers=4, args=args)
+		out[label + "_calls"] = len(ep.calls()) / max(1, len(res))
+		out[label + "_slowest"] = max(r.took for r in res) * 1000
+		out[label + "_failed"] = sum(1 for r in res if r.rc != 0)
+		out[label + "_n"] = len(f.results) - n0
+		return res
+
+	day("day1", f.everyone())
+	time.sleep(1.5)
+	day("day2", f.everyone())
+	day("rotate", [(f.hosts[0], n) for n in f.names], args=("--rotate",))
+	time.sleep(1.5)
+	# logins in random order until every host of every person holds the new key
+	pending = set(f.everyone())
+	logins = 0
+	while pending and logins < 4 * hosts * people:
+		batch = list(pending)[: hosts * people]
+		f.logins(batch, workers=4)
+		logins += len(batch)
+		cur = {n: f.store(n)["current"]["id"] for n in f.names}
+		pending = {(h, n) for (h, n) in f.everyone() if f.p[(h, n)].key() != cur[n]}
+	out["converge_logins"] = logins
+	out["converged"] = not pending
+	out["invariants"] = f.check()
+	return out
+
+
 def machine():
 	model = "?"
 	try:
@@ -588,6 +630,24 @@ def build_table(r, n):
 	             verdict(worst <= MODULE_TIMEOUT_S * 1000)))
 	rows.append(("  total wall time of the burst", fmt_ms(med([b["total"] for b in bu])),
 	             "", ""))
+		fl = r.get("fleet")
+	if fl:
+		rows.append(("fleet of %d hosts x %d people (store = secretsmanager):" % (
+			fl["hosts"], fl["people"]), "", "", ""))
+		rows.append(("  API calls per login, day one (first login on each host)",
+		             "%.2f" % fl["day1_calls"], "", ""))
+		rows.append(("  API calls per login, day two (verify_interval passed)",
+		             "%.2f" % fl["day2_calls"], "", ""))
+		rows.append(("  logins until every host holds a rotated key (one per host: %d)"
+		             % (fl["hosts"] * fl["people"]), "%d" % fl["converge_logins"],
+		             "%d" % (fl["hosts"] * fl["people"]),
+		             verdict(fl["converged"] and fl["converge_logins"] <= fl["hosts"] * fl["people"])))
+		rows.append(("  slowest login, day one / day two / rotation (ms)", "%.0f / %.0f / %.0f" % (
+			fl["day1_slowest"], fl["day2_slowest"], fl["rotate_slowest"]), "", ""))
+		rows.append(("  failed logins (all days); invariant breaks", "%d; %d" % (
+			fl["day1_failed"] + fl["day2_failed"] + fl["rotate_failed"], len(fl["invariants"])),
+			"0; 0", verdict(not fl["invariants"] and not (fl["day1_failed"] + fl["day2_failed"]
+			                                               + fl["rotate_failed"]))))
 	return rows
 
 
@@ -697,6 +757,7 @@ def main():
 			("pam", lambda: bench_pam(build, helper, ep, n, base)),
 			("netlib", lambda: bench_netlib_rss(build, n, base)),
 			("burst", lambda: bench_burst(helper, ep, BURST_RUNS, base)),
+			("fleet", lambda: bench_fleet(ep, base)),
 		]
 		for name, fn in steps:
 			t = time.monotonic()

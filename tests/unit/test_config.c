@@ -116,7 +116,17 @@ static void errors_are_one_line_with_file_and_line(void **state)
 {
 	(void)state;
 	fails_with("[aws]\npartition = aws\n[bogus]\nx = 1\n", "t.conf:4: unknown section [bogus]");
-	fails_with("[aws]\nregion = x\n", "t.conf:2: unknown key 'region' in [aws]");
+	fails_with("[aws]\nzone = x\n", "t.conf:2: unknown key 'zone' in [aws]");
+	fails_with("[aws]\nregion = x\n", "t.conf:2: 'x' is not a region name like eu-west-1");
+	fails_with(
+	    "[keys]\nstore = secretsmanager\n",
+	    "t.conf:2: store = secretsmanager needs [aws] region (Secrets Manager is regional)");
+	fails_with("[aws]\nregion = eu-west-1\n[keys]\nstore = secretsmanager\n"
+	           "verify_interval = 90000\n",
+	           "t.conf:5: verify_interval (90000) must be below rotation_grace (86400): a host "
+	           "must see a rotation before the replaced key stops working");
+	fails_with("[keys]\nsecret_prefix = a b\n",
+	           "t.conf:2: secret_prefix must be at most 256 of A-Z a-z 0-9 /_+=.@-");
 	fails_with("[aws]\ndeadline = 5\n\n[aws]\ndeadline = 6\n",
 	           "t.conf:5: deadline given twice in [aws] (first on line 2)");
 	fails_with("key = v\n", "t.conf:1: unknown section []");
