@@ -61,7 +61,7 @@ CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/priv
              helper/sha256.c \
              helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).
-PLAN_SRCS := helper/keyplan.c helper/ledger.c
+PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/convplan.c helper/convrec.c
 # pai-network.so (helper/net/): what talks to AWS, with libcurl, OpenSSL, libxml2, json-c;
 # loaded by netlib.c only when a run must call AWS.
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \

@@ -327,6 +327,10 @@ static const struct key_def keys[] = {
 _Static_assert(NKEYS <= PAI_CONF_MAX_KEYS, "struct pai_config_sources keeps PAI_CONF_MAX_KEYS");
 _Static_assert(PAI_CONF_MAX_TAGS + LEDGER_RESERVED_TAGS <= IAM_MAX_TAGS,
                "the config's tags must leave room for the tool's own");
+_Static_assert(PAI_CONF_MAX_TAGS == CONVREC_MAX_TAGKEYS &&
+                   PAI_CONF_MAX_GROUPS == CONVREC_MAX_GROUPS &&
+                   PAI_CONF_MAX_POLICIES == CONVREC_MAX_POLICIES,
+               "the convergence record holds an id for each item a config may name");
 
 /* The list storage is the struct's tail (config.h): everything before it is zeroed. */
 #define CONF_LISTS_START offsetof(struct pai_config, scope_groups)
@@ -483,8 +487,8 @@ static bool add_tag(struct loader *ld, char *item)
 			return false;
 		}
 	if (c->n_tags >= PAI_CONF_MAX_TAGS) {
-		fail(ld, "more than %d tags (IAM allows 50 per user; 5 are the tool's own)",
-		     PAI_CONF_MAX_TAGS);
+		fail(ld, "more than %d tags (IAM allows 50 per user; %d are the tool's own)",
+		     PAI_CONF_MAX_TAGS, LEDGER_RESERVED_TAGS);
 		return false;
 	}
 	memcpy(c->tags[c->n_tags].key, key, strlen(key) + 1);

@@ -26,7 +26,7 @@
 #define PAI_CONF_MAX_POLICIES   20          /* IAM: managed policies per user (hard quota) */
 #define PAI_CONF_TAG_KEY_MAX    129         /* NUL included */
 #define PAI_CONF_TAG_VALUE_MAX  257         /* template, NUL included */
-#define PAI_CONF_MAX_TAGS       45          /* IAM: 50; 5 are the tool's (ledger.h) */
+#define PAI_CONF_MAX_TAGS       42          /* IAM: 50; 8 are the tool's (ledger.h) */
 #define PAI_CONF_REGION_MAX     64          /* NUL included */
 #define PAI_CONF_FILE_MAX       (64 * 1024) /* config file size */
 #define PAI_CONF_DROPIN_DIR     ".d"        /* the drop-ins of FILE are FILE.d/NAME.conf */
