@@ -65,6 +65,7 @@ PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/convplan.c helper/convrec.c
 # pai-network.so (helper/net/): what talks to AWS, with libcurl, OpenSSL, libxml2, json-c;
 # loaded by netlib.c only when a run must call AWS.
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
+             helper/net/converge.c \
              helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
              helper/net/iam_reply.c helper/net/imds.c helper/net/signin.c helper/net/sigv4.c \

@@ -283,6 +283,27 @@ void convplan_make(const struct convplan_in *in, struct convplan *out)
 	out->verdict = v == CONVPLAN_READ ? CONVPLAN_CONVERGE : v;
 }
 
+void convplan_created(const struct convplan_in *in, struct convrec *out)
+{
+	char id[CONVREC_ID_LEN + 1];
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < in->n_groups; i++) {
+		convrec_id(CONVREC_GROUP, in->groups[i], id);
+		convrec_add_id(out, CONVREC_GROUP, id);
+	}
+	for (i = 0; i < in->n_policies; i++) {
+		convrec_id(CONVREC_POLICY, in->policies[i], id);
+		convrec_add_id(out, CONVREC_POLICY, id);
+	}
+	for (i = 0; i < in->n_tags; i++) {
+		convrec_id(CONVREC_TAGKEY, in->tags[i].key, id);
+		convrec_add_id(out, CONVREC_TAGKEY, id);
+	}
+	stamp(in, out);
+}
+
 bool convplan_only_record(const struct convplan *p)
 {
 	return p->n_add_groups + p->n_remove_groups + p->n_attach + p->n_detach + p->n_set_tags +

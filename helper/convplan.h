@@ -103,6 +103,9 @@ struct convplan_outcome {
 void convplan_digest(const struct pai_config *cfg, char out[CONVREC_DIGEST_LEN + 1]);
 /* Decides. Pure: reads only in, writes only out. */
 void convplan_make(const struct convplan_in *in, struct convplan *out);
+/* The record of a user this host creates with everything configured: all of it the tool's
+ * (in's user side is not read). */
+void convplan_created(const struct convplan_in *in, struct convrec *out);
 /* True when the plan calls nothing but the record's TagUser. */
 bool convplan_only_record(const struct convplan *p);
 /* After the calls of p (o) and a fresh read of the record (back): the record that must be

@@ -3,7 +3,8 @@
  * (provision_run.h) is handed over by pointer and holds none of it.
  *   provision_net.c  the entry point; login, revoke and status flows; the AWS client; the URL
  *   iam_user.c       the IAM user: ownership, creation, groups and policies, console password
- *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out */
+ *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out
+ *   converge.c       an existing user's groups, policies and tags brought to the config */
 #ifndef PAI_NETRUN_H
 #define PAI_NETRUN_H
 
@@ -15,6 +16,8 @@
 #include "ledger.h"
 #include "provision_run.h"
 #include "signin.h"
+
+struct converge; /* converge.c's */
 
 struct netrun {
 	struct run *r;
@@ -29,9 +32,10 @@ struct netrun {
 	char partition[16];
 	char account[13];
 	char url[SIGNIN_URL_MAX];
-	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
-	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
-	int status;         /* a warning that does not stop the run but sets the exit status */
+	bool setup_pending;  /* groups/policies not all applied: recorded in state, retried */
+	bool key_in_place;   /* the managed profile holds a key IAM has: warnings exit 8 */
+	int status;          /* a warning that does not stop the run but sets the exit status */
+	struct converge *cv; /* convergence (converge.c); NULL when the run has none */
 };
 
 /* ---- provision_net.c ---- */
@@ -78,5 +82,27 @@ int key_actions_conflict(struct netrun *nr, const struct keyplan *p);
 /* IAM's record of key id, or NULL; its creation time. */
 const struct iam_key_meta *key_actions_find(const struct netrun *nr, const char *id);
 time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k);
+
+/* ---- converge.c ---- */
+/* The config's tags for this login and host (templates expanded). */
+int converge_expand_tags(const struct run *r, struct iam_tag *tags, size_t *n);
+/* The convergence record of a user this host is about to create with its config. */
+int converge_created_tags(struct netrun *nr, struct iam_tag out[CONVREC_TAGS]);
+/* After GetUser of a managed user (a login, --rotate, --status): what the record says, and
+ * whether the user's groups and policies must be read (converge_reads). */
+int converge_begin(struct netrun *nr);
+bool converge_reads(const struct netrun *nr);
+/* ListAccessKeys into nr->keys, with the user's groups, policies and record in the same
+ * round trip; then the plan. A failed list read is a warning: no convergence this time. */
+int converge_read_with_keys(struct netrun *nr);
+/* Carries the plan out (--dry-run: prints it); false when convergence leaves the user's
+ * groups and policies to the setup retry (iam_user.c). */
+bool converge_run(struct netrun *nr);
+/* After the key work: the record read back, merged and written again when another host's
+ * went in meanwhile (bounded). Returns the login's status with convergence's warnings. */
+int converge_finish(struct netrun *nr, int rc);
+/* --status: the generations and what differs between the user and this host's config. */
+void converge_status(struct netrun *nr);
+void converge_free(struct netrun *nr);
 
 #endif

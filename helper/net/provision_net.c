@@ -122,7 +122,7 @@ void net_record(struct netrun *nr, const char *key_id, time_t created)
 	st.setup_pending = nr->setup_pending;
 	if (state_write(r->sdir, &st))
 		nr->status = prov_fail(PAI_EXIT_FILE, "cannot write state for %s in %s", r->login,
-		                      r->cfg.state_dir);
+		                       r->cfg.state_dir);
 }
 
 /* The exit status of a login: what stopped it, else its last warning, which is
@@ -158,7 +158,8 @@ static int do_login(struct netrun *nr)
 	if (rc)
 		return rc;
 	iam_user_setup_if_needed(nr);
-	return key_actions_login(nr, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE : KEYPLAN_LOGIN);
+	rc = key_actions_login(nr, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE : KEYPLAN_LOGIN);
+	return converge_finish(nr, rc);
 }
 
 static int do_revoke(struct netrun *nr)
@@ -212,7 +213,8 @@ static int do_status(struct netrun *nr)
 	prov_say(r, "IAM user: %s (%s)", r->iam_name, nr->u.arn);
 	if (km)
 		prov_say(r, "this host (%s): key %s, %s, %lld days old, last used %s", r->host.name,
-		         p.ours, km->status, (long long)((r->now - key_actions_created(nr, km)) / DAY_S),
+		         p.ours, km->status,
+		         (long long)((r->now - key_actions_created(nr, km)) / DAY_S),
 		         lres.status            ? "unknown"
 		         : lu.last_used_date[0] ? lu.last_used_date
 		                                : "never");
@@ -242,6 +244,7 @@ static int do_status(struct netrun *nr)
 			prov_say(r, "other key: %s, %s, %s%s", k->id, k->status, le ? "host " : "",
 			         le ? le->host_name : "not made by " PROG);
 	}
+	converge_status(nr);
 	net_show_url(nr);
 	return PAI_EXIT_OK;
 }
@@ -271,6 +274,7 @@ int provision_net_run(struct run *r, size_t run_size, const char *version)
 	}
 	privs_restore_signals(&saved);
 out:
+	converge_free(nr);
 	if (nr->c)
 		aws_client_free(nr->c);
 	free(nr); /* no secret in it: a new key's lives in its struct iam_access_key */
