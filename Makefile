@@ -208,6 +208,7 @@ install: all
 	install -m 0755 $(B)/aws-iam-provision $(DESTDIR)$(BINDIR)/aws-iam-provision
 	install -m 0644 $(B)/pai-network.so $(DESTDIR)$(PKGLIBDIR)/pai-network.so
 	install -m 0644 conf/pam_aws_iam.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf.d
 	install -m 0644 conf/pam-configs/aws-iam $(DESTDIR)$(DATADIR)/pam-configs/aws-iam
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
