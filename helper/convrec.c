@@ -261,12 +261,16 @@ pai_err convrec_make_tags(const struct convrec *r, struct iam_tag out[CONVREC_TA
 
 bool convrec_same(const struct convrec *a, const struct convrec *b)
 {
+	return a->present == b->present && a->generation == b->generation &&
+	       !strcmp(a->digest, b->digest) && !strcmp(a->host_id, b->host_id) &&
+	       convrec_same_ids(a, b);
+}
+
+bool convrec_same_ids(const struct convrec *a, const struct convrec *b)
+{
 	int k;
 	size_t i;
 
-	if (a->present != b->present || a->generation != b->generation ||
-	    strcmp(a->digest, b->digest) || strcmp(a->host_id, b->host_id))
-		return false;
 	for (k = 0; k < CONVREC_KINDS; k++) {
 		if (a->added[k].n != b->added[k].n)
 			return false;

@@ -72,6 +72,8 @@ void convrec_remove_id(struct convrec *r, enum convrec_kind k, const char *id);
 pai_err convrec_make_tags(const struct convrec *r, struct iam_tag out[CONVREC_TAGS]);
 /* Same generation, digest and host, and the same ids of every kind (the time aside). */
 bool convrec_same(const struct convrec *a, const struct convrec *b);
+/* The same ids of every kind. */
+bool convrec_same_ids(const struct convrec *a, const struct convrec *b);
 /* True for a key of the tool's own (pam-aws-iam:..., any case): never the config's. */
 bool convrec_is_tool_tag(const char *key);
 

@@ -4,9 +4,10 @@
  * Cost: nothing when the record on the user (convrec.h) says this host's generation and
  * config. Otherwise the user's groups, policies and tags are read together with its keys
  * (the round trip ListAccessKeys takes anyway), what differs is called in one round trip
- * with the record's TagUser, and the record is read back with the key work's last round
- * trip; it is written again, a bounded number of times, only when another host's record
- * went in meanwhile (TagUser replaces whole values: convplan_settle merges the two). */
+ * with the record's TagUser, and, when that changed the ids the record holds, the record is
+ * read back with the key work's last round trip; it is written again, a bounded number of
+ * times, only when another host's record went in meanwhile (TagUser replaces whole values:
+ * convplan_settle merges the two) or a call failed. */
 #include "netrun.h"
 
 #include <stdio.h>
@@ -35,7 +36,8 @@ struct converge {
 	struct convplan_in in;
 	struct convplan plan;
 	struct convplan_outcome outcome;
-	bool wrote;           /* the record's TagUser was sent: read it back */
+	bool wrote;           /* the record's TagUser was sent */
+	bool read_back;       /* ... changing its ids: it is read back (queued) */
 	struct iam_user back; /* the record read back */
 	struct aws_result back_res;
 };
@@ -321,8 +323,15 @@ static void execute(struct netrun *nr)
 		         "IAM user %s: groups, policies and tags brought to config generation %lu",
 		         r->iam_name, p->rec.generation);
 	cv->wrote = true;
-	cv->back_res.status = PAI_ERR_INVALID;
-	iam_get_user(nr->c, r->iam_name, &cv->back, &cv->back_res);
+	/* Only a write that changes which ids the record holds can lose another host's ids, or
+	 * have its own lost: a host that writes the same ids over them loses nothing (each host
+	 * reads back what it added). Then the record is read back, with the key work's next
+	 * round trip. */
+	cv->read_back = !convrec_same_ids(&p->rec, &cv->rec) || o->set_tags != CONVPLAN_DONE;
+	if (cv->read_back) {
+		cv->back_res.status = PAI_ERR_INVALID;
+		iam_get_user(nr->c, r->iam_name, &cv->back, &cv->back_res);
+	}
 }
 
 bool converge_run(struct netrun *nr)
@@ -367,8 +376,13 @@ int converge_finish(struct netrun *nr, int rc)
 
 	if (!cv || !cv->wrote)
 		return rc;
-	aws_client_flush(nr->c); /* the read-back, unless the key work's round trip took it */
-	e = cv->back_res.status;
+	if (cv->read_back) {
+		aws_client_flush(
+		    nr->c); /* the read-back, unless the key work's round trip took it */
+		e = cv->back_res.status;
+	} else {
+		e = PAI_OK; /* the record is what was written */
+	}
 	for (round = 1;; round++) {
 		if (e) {
 			nr->status = net_fail("GetUser (convergence record read back)", e,
@@ -376,7 +390,10 @@ int converge_finish(struct netrun *nr, int rc)
 			                                 : aws_client_last_error(nr->c));
 			break;
 		}
-		convrec_read(cv->back.tags, cv->back.n_tags, &back);
+		if (round == 1 && !cv->read_back)
+			back = cv->plan.rec;
+		else
+			convrec_read(cv->back.tags, cv->back.n_tags, &back);
 		if (!convplan_settle(&cv->in, &cv->plan, &cv->outcome, &back, &want))
 			break; /* the record on the user is this run's, merged with any other's */
 		if (round == CONVPLAN_MAX_WRITES) {

@@ -159,6 +159,7 @@ def test_a_group_an_administrator_added_by_hand_stays_even_once_configured(helpe
 	assert helper.run().returncode == 0
 	first, reads, writes, rest = rounds(ep.actions(), 1, 4, 1)
 	assert writes == ["TagUser"]  # nothing to add: only the record
+	assert rest == []  # its ids did not change: no other host's could be lost, no read-back
 	assert rec_id("g", "readonly") not in recorded(ep, "g")
 	helper.configure(user={"groups": "developers", "generation": "2"},
 	                 keys={"verify_interval": "0"})
@@ -187,6 +188,20 @@ def test_policies_and_tags_follow_the_config_too(helper):
 	assert t["team"] == "infra" and t["host"] == HOST and t["owner"] == "alice"
 	assert "cost" not in t
 	assert recorded(ep, "t") == {rec_id("t", "team"), rec_id("t", "host")}
+
+
+def test_a_new_generation_of_the_same_config_costs_one_tag_write(helper):
+	ep = helper.ep
+	created(helper, groups="developers", generation="1")
+	helper.configure(user={"groups": "developers", "generation": "2"},
+	                 keys={"verify_interval": "0"})
+	p = helper.run()
+	assert p.returncode == 0, p.stderr
+	assert ep.actions() == ["GetUser", "ListAccessKeys", "TagUser"]  # no read, no read-back
+	assert generation(ep) == 2 and recorded(ep, "g") == {rec_id("g", "developers")}
+	ep.clear_calls()
+	assert helper.run().returncode == 0
+	assert ep.actions() == ["GetUser", "ListAccessKeys"]
 
 
 def test_a_user_from_before_convergence_keeps_what_it_had(helper):
