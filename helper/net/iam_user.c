@@ -85,11 +85,10 @@ static void check_password(struct netrun *nr, const struct aws_result *lres)
 		nr->status = net_fail("CreateLoginProfile", lres->status, &lres->error);
 		return;
 	}
-	nr->status =
-	    prov_fail(prov_exit_for(lres->status),
-	              "CreateLoginProfile: no reply (%s); the console password may be set: "
-	              "~/.aws/" PROFILE_INITIAL_PASSWORD_FILE " is kept",
-	              pai_strerror(lres->status));
+	nr->status = prov_fail(prov_exit_for(lres->status),
+	                      "CreateLoginProfile: no reply (%s); the console password may be set: "
+	                      "~/.aws/" PROFILE_INITIAL_PASSWORD_FILE " is kept",
+	                      pai_strerror(lres->status));
 }
 
 /* Writes a random password meeting IAM's default policy (upper, lower, digit, symbol). */

@@ -32,10 +32,12 @@ struct netrun {
 	char partition[16];
 	char account[13];
 	char url[SIGNIN_URL_MAX];
-	bool setup_pending;  /* groups/policies not all applied: recorded in state, retried */
-	bool key_in_place;   /* the managed profile holds a key IAM has: warnings exit 8 */
-	int status;          /* a warning that does not stop the run but sets the exit status */
-	struct converge *cv; /* convergence (converge.c); NULL when the run has none */
+	bool setup_pending; /* groups/policies not all applied: recorded in state, retried */
+	bool key_in_place;  /* the managed profile holds a key IAM has: warnings exit 8 */
+	int status;         /* a warning that does not stop the run but sets the exit status */
+
+	/* convergence (converge.c); NULL when the run has none */
+	struct converge *cv;
 };
 
 /* ---- provision_net.c ---- */

@@ -122,7 +122,7 @@ void net_record(struct netrun *nr, const char *key_id, time_t created)
 	st.setup_pending = nr->setup_pending;
 	if (state_write(r->sdir, &st))
 		nr->status = prov_fail(PAI_EXIT_FILE, "cannot write state for %s in %s", r->login,
-		                       r->cfg.state_dir);
+		                      r->cfg.state_dir);
 }
 
 /* The exit status of a login: what stopped it, else its last warning, which is
@@ -213,8 +213,7 @@ static int do_status(struct netrun *nr)
 	prov_say(r, "IAM user: %s (%s)", r->iam_name, nr->u.arn);
 	if (km)
 		prov_say(r, "this host (%s): key %s, %s, %lld days old, last used %s", r->host.name,
-		         p.ours, km->status,
-		         (long long)((r->now - key_actions_created(nr, km)) / DAY_S),
+		         p.ours, km->status, (long long)((r->now - key_actions_created(nr, km)) / DAY_S),
 		         lres.status            ? "unknown"
 		         : lu.last_used_date[0] ? lu.last_used_date
 		                                : "never");

@@ -5,15 +5,13 @@ it. A login that verifies brings an existing managed user to the configured grou
 policies and tags; what the tool added and the config dropped is removed, and only that; a
 host of an older [user] generation changes nothing. Each test asserts the exact calls, round
 by round (calls of one round run concurrently, so their order within it is not fixed)."""
-import base64
 import hashlib
 import os
+import subprocess
 import threading
 import time
 
-import pytest
-
-from conftest import HOST, LOGIN, Helper  # noqa: E402  (this directory's conftest)
+from conftest import HOST, LOGIN, Helper, build_path, clean_env  # noqa: E402  (this directory's)
 
 CONVERGED = "pam-aws-iam:converged"
 ADDED = "pam-aws-iam:added"
@@ -33,6 +31,16 @@ def rec_id(kind, name):
 		name = name.lower()
 	v = int.from_bytes(hashlib.sha256((kind + ":" + name).encode()).digest()[:5], "big") >> 4
 	return "".join(B64[(v >> (30 - 6 * i)) & 63] for i in range(6))
+
+
+def syslog_env(capture):
+	"""The helper's environment with tests/preload/syslog-capture.so recording its syslog
+	lines into capture (an ASan helper needs its runtime first)."""
+	out = subprocess.run(["ldd", build_path("aws-iam-provision")], capture_output=True,
+	                     text=True).stdout
+	asan = [ln.split("=>")[1].split()[0] for ln in out.splitlines() if "libasan" in ln]
+	return clean_env(LD_PRELOAD=" ".join(asan + [build_path("tests/syslog-capture.so")]),
+	                 PAI_SYSLOG_CAPTURE=capture)
 
 
 def tags(ep, name=LOGIN):
@@ -264,6 +272,15 @@ def test_two_hosts_with_generations_3_and_4_alternate_logins_and_nothing_flaps(h
 	assert p.returncode == 0, p.stderr
 	assert "generation 3 is older than generation 4" in p.stdout
 	assert "this host changes nothing" in p.stdout
+	# and syslog says so at each verify
+	capture = str(tmp_path / "syslog")
+	p = subprocess.run(helper.argv(), capture_output=True, text=True, env=syslog_env(capture),
+	                   stdin=subprocess.DEVNULL, timeout=60)
+	assert p.returncode == 0, p.stderr
+	with open(capture) as f:
+		log = f.read()
+	assert "action=converge-skipped-older-generation config generation 3 is older than " \
+		"generation 4, recorded by host hostb" in log, log
 
 
 def test_a_changed_config_under_the_same_generation_changes_nothing_on_another_host(helper, tmp_path):
