@@ -161,8 +161,11 @@ int converge_begin(struct netrun *nr)
 	if (!cv)
 		return prov_fail(PAI_EXIT_INTERNAL, "out of memory");
 	rc = config_side(nr, cv);
-	if (rc)
-		return rc;
+	if (rc) { /* a tag this login cannot carry: the key is still worth verifying */
+		nr->status = rc;
+		converge_free(nr);
+		return PAI_EXIT_OK;
+	}
 	cv->in.compare_all = a == PROV_STATUS;
 	user_side(cv, &nr->u, false);
 	convplan_make(&cv->in, &cv->plan);

@@ -383,6 +383,22 @@ def test_reads_that_are_denied_warn_and_leave_the_key_in_place(helper):
 	assert helper.profile_key() == kid and groups(ep) == ["developers"]
 
 
+def test_a_tag_this_login_cannot_carry_warns_and_the_key_is_still_verified(helper):
+	"""The config's templates are checked with a one-letter login; a long one can make a tag
+	value longer than IAM's 256 characters. An existing user's verify warns and goes on."""
+	ep = helper.ep
+	created(helper)
+	kid = helper.profile_key()
+	helper.configure(user={"tags": "k=" + "%u" * 94, "generation": "1"},
+	                 keys={"verify_interval": "0"})
+	ep.clear_calls()
+	p = helper.run()
+	assert p.returncode == 8, p.stderr
+	assert "tag k:" in p.stderr
+	assert ep.actions() == ["GetUser", "ListAccessKeys"]
+	assert helper.profile_key() == kid
+
+
 # ---------------------------------------------------------------- --status and --dry-run
 
 def test_status_shows_what_differs_and_dry_run_the_calls_convergence_would_make(helper):
