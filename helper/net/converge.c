@@ -470,6 +470,12 @@ void converge_status(struct netrun *nr)
 			prov_say(r, "config: groups, policies and tags are as configured");
 		break;
 	case CONVPLAN_RECORD:
+		prov_say(r,
+		         "config: the next verify here records generation %lu (the config is the "
+		         "recorded one)%s",
+		         (unsigned long)r->cfg.generation,
+		         n ? "; changes made by hand stay until the config changes" : "");
+		break;
 	case CONVPLAN_READ:
 	case CONVPLAN_CONVERGE:
 		prov_say(r, "config: %s",

@@ -203,6 +203,10 @@ def test_a_new_generation_of_the_same_config_costs_one_tag_write(helper):
 	created(helper, groups="developers", generation="1")
 	helper.configure(user={"groups": "developers", "generation": "2"},
 	                 keys={"verify_interval": "0"})
+	p = helper.run("--status")
+	assert "the next verify here records generation 2 (the config is the recorded one)" \
+		in p.stdout, p.stdout
+	ep.clear_calls()
 	p = helper.run()
 	assert p.returncode == 0, p.stderr
 	assert ep.actions() == ["GetUser", "ListAccessKeys", "TagUser"]  # no read, no read-back
