@@ -62,10 +62,12 @@ CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/priv
              helper/sha256.c \
              helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).
-PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/fleetplan.c
+PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/fleetplan.c helper/convplan.c \
+             helper/convrec.c
 # pai-network.so (helper/net/): what talks to AWS, with libcurl, OpenSSL, libxml2, json-c;
 # loaded by netlib.c only when a run must call AWS.
 NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_user.c \
+             helper/net/converge.c \
              helper/net/admincreds.c helper/net/awsclient.c helper/net/awsquery.c \
              helper/net/awsjson.c helper/net/secretsmanager.c helper/net/sm_reply.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
@@ -210,6 +212,7 @@ install: all
 	install -m 0755 $(B)/aws-iam-provision $(DESTDIR)$(BINDIR)/aws-iam-provision
 	install -m 0644 $(B)/pai-network.so $(DESTDIR)$(PKGLIBDIR)/pai-network.so
 	install -m 0644 conf/pam_aws_iam.conf $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/pam_aws_iam.conf.d
 	install -m 0644 conf/pam-configs/aws-iam $(DESTDIR)$(DATADIR)/pam-configs/aws-iam
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/

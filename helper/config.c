@@ -9,6 +9,7 @@
 #include "ledger.h"
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -18,24 +19,30 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "safefile.h"
 #include "template.h"
 #include "validate.h"
 
 #define LINE_MAX_CHARS (INI_MAX_LINE - 2) /* room for the newline and the NUL */
 
+/* One file being read (or, for config_end, the checks across files). */
 struct loader {
 	struct pai_config *cfg;
+	struct pai_config_sources *src;
+	int file; /* index in src->file of the file being read */
 	const char *name;
 	const char *text; /* the reader's position */
 	size_t lineno;    /* line the reader returned last */
 	bool cont;        /* that line starts with a blank */
 	size_t bad_line;  /* first line the reader refused, 0 if none */
 	const char *bad_why;
-	size_t err_line; /* first line with a handler error */
+	bool failed;     /* a handler or check error: err_file, err_line, msg */
+	int err_file;    /* its file (index in src->file) */
+	size_t err_line; /* its line, 0 if none */
 	char msg[256];
-	uint64_t seen[8];   /* keys already given, by table index */
-	size_t last_key;    /* table index of the previous key, for continuations */
-	size_t line_of[64]; /* line each key was given on */
+	uint64_t seen[8];                  /* keys already given in this file, by table index */
+	size_t last_key;                   /* table index of the previous key, for continuations */
+	size_t line_of[PAI_CONF_MAX_KEYS]; /* line each key was given on in this file */
 };
 
 enum ktype { K_UINT, K_BOOL, K_ENUM, K_STR, K_LIST };
@@ -58,8 +65,10 @@ static void fail(struct loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ld->err_line)
+	if (ld->failed)
 		return;
+	ld->failed = true;
+	ld->err_file = ld->file;
 	ld->err_line = ld->lineno;
 	va_start(ap, fmt);
 	vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
@@ -329,6 +338,7 @@ static const struct key_def keys[] = {
     {"user", "permissions_boundary", K_STR, OFF(permissions_boundary), SZ(permissions_boundary), 0,
      0, NULL, check_policy, 0},
     {"user", "tags", K_LIST, OFF(tags), 0, 0, PAI_CONF_MAX_TAGS, NULL, NULL, OFF(n_tags)},
+    {"user", "generation", K_UINT, OFF(generation), 0, 0, 4294967295ul, NULL, NULL, 0},
     {"keys", "profile", K_STR, OFF(keys_profile), SZ(keys_profile), 0, 0, NULL, check_profile, 0},
     {"keys", "max_age_days", K_UINT, OFF(max_age_days), 0, 1, 3650, NULL, NULL, 0},
     {"keys", "verify_interval", K_UINT, OFF(verify_interval), 0, 0, 604800, NULL, NULL, 0},
@@ -347,8 +357,13 @@ static const struct key_def keys[] = {
     {"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= PAI_CONF_MAX_KEYS, "struct pai_config_sources keeps PAI_CONF_MAX_KEYS");
 _Static_assert(PAI_CONF_MAX_TAGS + LEDGER_RESERVED_TAGS <= IAM_MAX_TAGS,
                "the config's tags must leave room for the tool's own");
+_Static_assert(PAI_CONF_MAX_TAGS == CONVREC_MAX_TAGKEYS &&
+                   PAI_CONF_MAX_GROUPS == CONVREC_MAX_GROUPS &&
+                   PAI_CONF_MAX_POLICIES == CONVREC_MAX_POLICIES,
+               "the convergence record holds an id for each item a config may name");
 
 /* The list storage is the struct's tail (config.h): everything before it is zeroed. */
 #define CONF_LISTS_START offsetof(struct pai_config, scope_groups)
@@ -508,8 +523,8 @@ static bool add_tag(struct loader *ld, char *item)
 			return false;
 		}
 	if (c->n_tags >= PAI_CONF_MAX_TAGS) {
-		fail(ld, "more than %d tags (IAM allows 50 per user; 5 are the tool's own)",
-		     PAI_CONF_MAX_TAGS);
+		fail(ld, "more than %d tags (IAM allows 50 per user; %d are the tool's own)",
+		     PAI_CONF_MAX_TAGS, LEDGER_RESERVED_TAGS);
 		return false;
 	}
 	memcpy(c->tags[c->n_tags].key, key, strlen(key) + 1);
@@ -566,7 +581,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	const struct key_def *k = NULL;
 	size_t i;
 
-	if (ld->err_line)
+	if (ld->failed)
 		return 1; /* report the first error only */
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
@@ -598,6 +613,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	ld->seen[i / 64] |= 1ull << (i % 64);
 	ld->line_of[i] = ld->lineno;
 	ld->last_key = i;
+	ld->src->key_file[i] = ld->file; /* a later file's value replaces an earlier one's */
+	ld->src->key_line[i] = ld->lineno;
 	switch (k->type) {
 	case K_UINT: return set_uint(ld, k, value);
 	case K_BOOL: return set_bool(ld, k, value);
@@ -636,14 +653,20 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static size_t line_of_key(const struct loader *ld, const char *section, const char *name)
+/* Makes the file and line that set section/name the place of the next fail(); false when
+ * the key kept its default. */
+static bool at_key(struct loader *ld, const char *section, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
-			return ld->line_of[i];
-	return 0;
+			break;
+	if (i == NKEYS || ld->src->key_file[i] < 0)
+		return false;
+	ld->file = ld->src->key_file[i];
+	ld->lineno = ld->src->key_line[i];
+	return true;
 }
 
 static const char *partition_prefix(enum pai_partition p)
@@ -656,7 +679,7 @@ static const char *partition_prefix(enum pai_partition p)
 	return "arn:aws:";
 }
 
-/* Checks across keys, once everything is read. */
+/* Checks across keys, once every file is read; each error names where its key was set. */
 static void check_whole(struct loader *ld)
 {
 	const struct pai_config *c = ld->cfg;
@@ -664,108 +687,166 @@ static void check_whole(struct loader *ld)
 	size_t i;
 
 	if (c->connect_timeout > c->deadline) {
-		ld->lineno = line_of_key(ld, "aws", "connect_timeout");
-		if (!ld->lineno)
-			ld->lineno = line_of_key(ld, "aws", "deadline");
+		if (!at_key(ld, "aws", "connect_timeout"))
+			at_key(ld, "aws", "deadline");
 		fail(ld, "connect_timeout (%u) is longer than deadline (%u)", c->connect_timeout,
 		     c->deadline);
 	}
 	if (c->store == PAI_STORE_SECRETSMANAGER && !c->aws_region[0]) {
-		ld->lineno = line_of_key(ld, "keys", "store");
+		at_key(ld, "keys", "store");
 		fail(ld, "store = secretsmanager needs [aws] region (Secrets Manager is regional)");
 	}
 	if (c->store == PAI_STORE_SECRETSMANAGER && c->verify_interval >= c->rotation_grace) {
-		ld->lineno = line_of_key(ld, "keys", "verify_interval");
-		if (!ld->lineno)
-			ld->lineno = line_of_key(ld, "keys", "rotation_grace");
+		if (!at_key(ld, "keys", "verify_interval"))
+			at_key(ld, "keys", "rotation_grace");
 		fail(ld,
 		     "verify_interval (%u) must be below rotation_grace (%u): a host must see a "
 		     "rotation before the replaced key stops working",
 		     c->verify_interval, c->rotation_grace);
 	}
 	if (c->wait_until_usable >= c->deadline) {
-		ld->lineno = line_of_key(ld, "keys", "wait_until_usable");
-		if (!ld->lineno)
-			ld->lineno = line_of_key(ld, "aws", "deadline");
+		if (!at_key(ld, "keys", "wait_until_usable"))
+			at_key(ld, "aws", "deadline");
 		fail(ld, "wait_until_usable (%u) must be shorter than deadline (%u)",
 		     c->wait_until_usable, c->deadline);
 	}
 	for (i = 0; i < c->n_policies; i++) {
 		if (strncmp(c->policies[i], pre, strlen(pre)) != 0) {
-			ld->lineno = line_of_key(ld, "user", "policies");
+			if (!at_key(ld, "user", "policies"))
+				at_key(ld, "aws", "partition");
 			fail(ld, "policy '%.96s' is not in partition %s", c->policies[i],
 			     config_partition_name(c->partition));
 		}
 	}
 	if (c->permissions_boundary[0] && strncmp(c->permissions_boundary, pre, strlen(pre))) {
-		ld->lineno = line_of_key(ld, "user", "permissions_boundary");
+		at_key(ld, "user", "permissions_boundary");
 		fail(ld, "permissions_boundary is not in partition %s",
 		     config_partition_name(c->partition));
 	}
 }
 
-pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
-                           size_t errlen)
+void config_begin(struct pai_config *cfg, struct pai_config_sources *src)
 {
-	struct loader ld;
-	int r;
-	size_t line;
+	size_t i;
 
 	config_defaults(cfg);
-	memset(&ld, 0, sizeof(ld));
-	ld.cfg = cfg;
-	ld.name = name ? name : "config";
-	ld.text = text ? text : "";
-	ld.last_key = NKEYS;
-	if (strlen(ld.text) > PAI_CONF_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", ld.name, PAI_CONF_FILE_MAX);
-		return PAI_ERR_CONFIG;
-	}
-	r = ini_parse_stream(reader, &ld, handler, &ld);
-	if (r < 0) {
-		snprintf(err, errlen, "%s: out of memory", ld.name);
-		config_defaults(cfg);
-		return PAI_ERR_CONFIG;
-	}
-	if (!r && !ld.bad_line && !ld.err_line)
-		check_whole(&ld);
-	line = ld.err_line;
-	if (ld.bad_line && (!line || ld.bad_line < line)) {
-		snprintf(err, errlen, "%s:%zu: %s", ld.name, ld.bad_line, ld.bad_why);
-	} else if (r > 0 && (!line || (size_t)r < line)) {
-		snprintf(err, errlen, "%s:%d: not a [section], key = value or comment line",
-		         ld.name, r);
-	} else if (line) {
-		snprintf(err, errlen, "%s:%zu: %s", ld.name, line, ld.msg);
-	} else {
-		return PAI_OK;
-	}
+	memset(src, 0, sizeof(*src));
+	for (i = 0; i < PAI_CONF_MAX_KEYS; i++)
+		src->key_file[i] = -1;
+}
+
+void config_sources_free(struct pai_config_sources *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n_files; i++)
+		free(src->file[i]);
+	free(src->dropin_dir);
+	src->n_files = 0;
+	src->dropin_dir = NULL;
+}
+
+/* An error: the one line into err, cfg back to the defaults. */
+static pai_err refuse(struct pai_config *cfg, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static pai_err refuse(struct pai_config *cfg, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 	config_defaults(cfg);
 	return PAI_ERR_CONFIG;
 }
 
-pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen)
+pai_err config_add_string(struct pai_config *cfg, struct pai_config_sources *src, const char *text,
+                          const char *name, char *err, size_t errlen)
+{
+	struct loader ld;
+	int r;
+
+	name = name ? name : "config";
+	text = text ? text : "";
+	if (src->n_files >= sizeof(src->file) / sizeof(src->file[0]))
+		return refuse(cfg, err, errlen, "%s: more than %d drop-in files", name,
+		              PAI_CONF_MAX_DROPINS);
+	if (strlen(text) > PAI_CONF_FILE_MAX)
+		return refuse(cfg, err, errlen, "%s: larger than %d bytes", name,
+		              PAI_CONF_FILE_MAX);
+	src->file[src->n_files] = strdup(name);
+	if (!src->file[src->n_files])
+		return refuse(cfg, err, errlen, "%s: out of memory", name);
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.src = src;
+	ld.file = (int)src->n_files++;
+	ld.name = src->file[ld.file];
+	ld.text = text;
+	ld.last_key = NKEYS;
+	r = ini_parse_stream(reader, &ld, handler, &ld);
+	if (r < 0)
+		return refuse(cfg, err, errlen, "%s: out of memory", ld.name);
+	if (ld.bad_line && (!ld.failed || ld.bad_line < ld.err_line))
+		return refuse(cfg, err, errlen, "%s:%zu: %s", ld.name, ld.bad_line, ld.bad_why);
+	if (r > 0 && (!ld.failed || (size_t)r < ld.err_line))
+		return refuse(cfg, err, errlen,
+		              "%s:%d: not a [section], key = value or comment line", ld.name, r);
+	if (ld.failed)
+		return refuse(cfg, err, errlen, "%s:%zu: %s", ld.name, ld.err_line, ld.msg);
+	return PAI_OK;
+}
+
+pai_err config_end(struct pai_config *cfg, struct pai_config_sources *src, char *err, size_t errlen)
+{
+	struct loader ld;
+	const char *name;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.src = src;
+	check_whole(&ld);
+	if (!ld.failed)
+		return PAI_OK;
+	name = ld.err_file < (int)src->n_files && src->file[ld.err_file] ? src->file[ld.err_file]
+	                                                                 : "config";
+	if (ld.err_line)
+		return refuse(cfg, err, errlen, "%s:%zu: %s", name, ld.err_line, ld.msg);
+	return refuse(cfg, err, errlen, "%s: %s", name, ld.msg);
+}
+
+pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
+                           size_t errlen)
+{
+	struct pai_config_sources src;
+	pai_err e;
+
+	config_begin(cfg, &src);
+	e = config_add_string(cfg, &src, text, name, err, errlen);
+	if (!e)
+		e = config_end(cfg, &src, err, errlen);
+	config_sources_free(&src);
+	return e;
+}
+
+pai_err config_add_fd(struct pai_config *cfg, struct pai_config_sources *src, int fd,
+                      const char *name, char *err, size_t errlen)
 {
 	struct stat st;
 	char *text;
-	ssize_t n;
+	ssize_t n = 0;
 	size_t got = 0;
 	pai_err e;
 
-	config_defaults(cfg);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", name);
-		return PAI_ERR_CONFIG;
-	}
-	if (st.st_size > PAI_CONF_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", name, PAI_CONF_FILE_MAX);
-		return PAI_ERR_CONFIG;
-	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return refuse(cfg, err, errlen, "%s: not a regular file", name);
+	if (st.st_size > PAI_CONF_FILE_MAX)
+		return refuse(cfg, err, errlen, "%s: larger than %d bytes", name,
+		              PAI_CONF_FILE_MAX);
 	text = malloc(PAI_CONF_FILE_MAX + 2);
-	if (!text) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return PAI_ERR_CONFIG;
-	}
+	if (!text)
+		return refuse(cfg, err, errlen, "%s: out of memory", name);
 	while (got <= PAI_CONF_FILE_MAX) {
 		n = read(fd, text + got, PAI_CONF_FILE_MAX + 1 - got);
 		if (n < 0 && errno == EINTR)
@@ -775,19 +856,29 @@ pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *e
 		got += (size_t)n;
 	}
 	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		e = PAI_ERR_CONFIG;
+		e = refuse(cfg, err, errlen, "%s: %s", name, strerror(errno));
 	} else if (got > PAI_CONF_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", name, PAI_CONF_FILE_MAX);
-		e = PAI_ERR_CONFIG;
+		e = refuse(cfg, err, errlen, "%s: larger than %d bytes", name, PAI_CONF_FILE_MAX);
 	} else if (memchr(text, '\0', got)) {
-		snprintf(err, errlen, "%s: contains a NUL byte", name);
-		e = PAI_ERR_CONFIG;
+		e = refuse(cfg, err, errlen, "%s: contains a NUL byte", name);
 	} else {
 		text[got] = '\0';
-		e = config_load_string(text, name, cfg, err, errlen);
+		e = config_add_string(cfg, src, text, name, err, errlen);
 	}
 	free(text);
+	return e;
+}
+
+pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *err, size_t errlen)
+{
+	struct pai_config_sources src;
+	pai_err e;
+
+	config_begin(cfg, &src);
+	e = config_add_fd(cfg, &src, fd, name, err, errlen);
+	if (!e)
+		e = config_end(cfg, &src, err, errlen);
+	config_sources_free(&src);
 	return e;
 }
 
@@ -807,58 +898,199 @@ pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, si
 	return e;
 }
 
+pai_err config_dropin_dir(const char *path, char *dir, size_t dirlen)
+{
+	int n = snprintf(dir, dirlen, "%s%s", path, PAI_CONF_DROPIN_DIR);
+
+	return n > 0 && (size_t)n < dirlen ? PAI_OK : PAI_ERR_INVALID;
+}
+
+/* A drop-in's name: NAME.conf, NAME not empty and not starting with '.' (editors' and
+ * dpkg's leftovers, NAME.conf~ and NAME.conf.dpkg-old, do not end in .conf). */
+static bool dropin_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".conf") == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The drop-in names of dirfd, sorted, into names (each owned); *n of them. */
+static pai_err list_dropins(int dirfd, const char *dirpath, char **names, size_t *n, char *err,
+                            size_t errlen)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	*n = 0;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", dirpath, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return PAI_ERR_CONFIG;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!dropin_name(de->d_name))
+			continue;
+		if (*n == PAI_CONF_MAX_DROPINS) {
+			snprintf(err, errlen, "%s: more than %d drop-in files", dirpath,
+			         PAI_CONF_MAX_DROPINS);
+			closedir(d);
+			return PAI_ERR_CONFIG;
+		}
+		names[*n] = strdup(de->d_name);
+		if (!names[*n]) {
+			snprintf(err, errlen, "%s: out of memory", dirpath);
+			closedir(d);
+			return PAI_ERR_CONFIG;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	qsort(names, *n, sizeof(names[0]), by_name);
+	return PAI_OK;
+}
+
+/* Opens the drop-in name of dirfd and, with trust, judges the very descriptor read. */
+static pai_err open_dropin(int dirfd, const char *name, const char *path,
+                           const struct safefile_trust *trust, int *fd, char *err, size_t errlen)
+{
+	*fd = openat(dirfd, name,
+	             O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (trust ? O_NOFOLLOW : 0));
+	if (*fd < 0) {
+		if (trust && errno == ELOOP)
+			snprintf(err, errlen, "%s: a symbolic link, %s", path, trust->refusing);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PAI_ERR_CONFIG;
+	}
+	if (trust && safefile_trust_fd(*fd, path, trust, err, errlen) != PAI_OK) {
+		close(*fd);
+		*fd = -1;
+		return PAI_ERR_CONFIG;
+	}
+	return PAI_OK;
+}
+
+pai_err config_add_dropins(struct pai_config *cfg, struct pai_config_sources *src, int dirfd,
+                           const char *dirpath, const struct safefile_trust *trust, char *err,
+                           size_t errlen)
+{
+	char *names[PAI_CONF_MAX_DROPINS], path[PAI_CONF_PATH_MAX];
+	size_t n = 0, i;
+	pai_err e;
+	int fd;
+
+	e = list_dropins(dirfd, dirpath, names, &n, err, errlen);
+	for (i = 0; !e && i < n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dirpath, names[i]) >= (int)sizeof(path)) {
+			snprintf(err, errlen, "%s/%s: path too long", dirpath, names[i]);
+			e = PAI_ERR_CONFIG;
+			break;
+		}
+		e = open_dropin(dirfd, names[i], path, trust, &fd, err, errlen);
+		if (e)
+			break;
+		e = config_add_fd(cfg, src, fd, path, err, errlen);
+		close(fd);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	if (e)
+		config_defaults(cfg);
+	return e;
+}
+
 const char *config_partition_name(enum pai_partition p)
 {
 	return p <= PAI_PARTITION_AWS_US_GOV ? partitions[p] : "aws";
 }
 
-static void print_list(FILE *f, const char *name, char *base, size_t item, size_t n)
+/* One key's effective value as it would be written in the file. */
+static void print_value(const struct pai_config *c, const struct key_def *k, FILE *f)
 {
+	const char *base = (const char *)c + k->off;
+	size_t i, n;
+
+	switch (k->type) {
+	case K_UINT:
+		if (k->off == OFF(min_uid))
+			fprintf(f, "%lu", c->min_uid);
+		else
+			fprintf(f, "%u", *(const unsigned *)(const void *)base);
+		return;
+	case K_BOOL: fputs(*(const bool *)(const void *)base ? "yes" : "no", f); return;
+	case K_ENUM: fputs(k->choices[*(const int *)(const void *)base], f); return;
+	case K_STR:
+		fputs(k->off == OFF(credentials) && c->credentials_instance ? "instance" : base, f);
+		return;
+	case K_LIST:
+		n = *(const size_t *)(const void *)((const char *)c + k->count_off);
+		for (i = 0; i < n; i++) {
+			if (k->off == OFF(tags))
+				fprintf(f, "%s%s=%s", i ? ", " : "", c->tags[i].key,
+				        c->tags[i].value);
+			else
+				fprintf(f, "%s%s", i ? ", " : "", base + i * k->size);
+		}
+		return;
+	}
+}
+
+/* Every key, section by section in the schema's order; with src, each followed by where its
+ * value was set. */
+static void print_keys(const struct pai_config *c, const struct pai_config_sources *src, FILE *f)
+{
+	const char *section = NULL;
 	size_t i;
 
-	fprintf(f, "%s =", name);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : " ", base + i * item);
-	fputc('\n', f);
+	for (i = 0; i < NKEYS; i++) {
+		const struct key_def *k = &keys[i];
+		char *value = NULL;
+		size_t len = 0;
+		int w;
+		FILE *m = open_memstream(&value, &len);
+
+		if (m) {
+			print_value(c, k, m);
+			fclose(m);
+		}
+		if (!section || strcmp(section, k->section))
+			fprintf(f, "%s[%s]\n", section ? "\n" : "", k->section);
+		section = k->section;
+		w = fprintf(f, "%s =%s%s", k->name, value && *value ? " " : "", value ? value : "");
+		if (src && src->key_file[i] >= 0 && (size_t)src->key_file[i] < src->n_files)
+			fprintf(f, "%*s # %s:%zu", w < 39 ? 39 - w : 0, "",
+			        src->file[src->key_file[i]], src->key_line[i]);
+		else if (src)
+			fprintf(f, "%*s # default", w < 39 ? 39 - w : 0, "");
+		fputc('\n', f);
+		free(value);
+	}
 }
 
 void config_print(const struct pai_config *c, FILE *f)
 {
+	print_keys(c, NULL, f);
+}
+
+void config_print_sources(const struct pai_config *c, const struct pai_config_sources *src, FILE *f)
+{
 	size_t i;
 
-	fprintf(f, "[aws]\npartition = %s\n", config_partition_name(c->partition));
-	fprintf(f, "endpoint = %s\nsts_endpoint = %s\nimds_endpoint = %s\n", c->endpoint,
-	        c->sts_endpoint, c->imds_endpoint);
-	fprintf(f, "credentials = %s\nprofile = %s\n",
-	        c->credentials_instance ? "instance" : c->credentials, c->profile);
-	fprintf(f, "connect_timeout = %u\ndeadline = %u\nmax_attempts = %u\n", c->connect_timeout,
-	        c->deadline, c->max_attempts);
-	fprintf(f, "region = %s\nsecretsmanager_endpoint = %s\n", c->aws_region,
-	        c->secretsmanager_endpoint);
-	fprintf(f, "\n[scope]\nmin_uid = %lu\n", c->min_uid);
-	print_list(f, "groups", (char *)c->scope_groups, sizeof(c->scope_groups[0]),
-	           c->n_scope_groups);
-	print_list(f, "exclude", (char *)c->exclude, sizeof(c->exclude[0]), c->n_exclude);
-	fprintf(f, "\n[user]\nname = %s\npath = %s\ncreate = %s\nadopt_existing = %s\n",
-	        c->name_template, c->path, c->create ? "yes" : "no",
-	        c->adopt_existing ? "yes" : "no");
-	print_list(f, "groups", (char *)c->user_groups, sizeof(c->user_groups[0]),
-	           c->n_user_groups);
-	print_list(f, "policies", (char *)c->policies, sizeof(c->policies[0]), c->n_policies);
-	fprintf(f, "permissions_boundary = %s\ntags =", c->permissions_boundary);
-	for (i = 0; i < c->n_tags; i++)
-		fprintf(f, "%s%s=%s", i ? ", " : " ", c->tags[i].key, c->tags[i].value);
-	fprintf(f, "\n\n[keys]\nprofile = %s\nmax_age_days = %u\nverify_interval = %u\n",
-	        c->keys_profile, c->max_age_days, c->verify_interval);
-	fprintf(f, "on_limit = %s\nwait_until_usable = %u\nregion = %s\n",
-	        on_limits[c->on_limit == PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED], c->wait_until_usable,
-	        c->region);
-	fprintf(f, "request_burst = %u\nrequest_interval = %u\n", c->request_burst,
-	        c->request_interval);
-	fprintf(f, "store = %s\nsecret_prefix = %s\nkms_key = %s\nrotation_grace = %u\n",
-	        stores[c->store == PAI_STORE_SECRETSMANAGER], c->secret_prefix, c->kms_key,
-	        c->rotation_grace);
-	fprintf(f, "\n[console]\nshow_url = %s\npassword = %s\n", c->show_url ? "yes" : "no",
-	        passwords[c->password == PAI_PASSWORD_INITIAL]);
-	fprintf(f, "\n[state]\ndir = %s\n", c->state_dir);
+	fputs("# the effective configuration; after each value, the file and line that set it\n",
+	      f);
+	for (i = 0; i < src->n_files; i++)
+		fprintf(f, "# read: %s\n", src->file[i]);
+	if (src->dropin_dir)
+		fprintf(f, "# drop-ins: %s/*.conf%s\n", src->dropin_dir,
+		        src->dropin_dir_found ? "" : " (no such directory)");
+	print_keys(c, src, f);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* config.h — /etc/security/pam_aws_iam.conf (INI, read with inih). Every key is checked at
- * load: an unknown section or key, a key given twice, a value out of range, a malformed URL,
- * ARN, name or template is one line "FILE:LINE: message" in the caller's buffer and
- * PAI_ERR_CONFIG. The config holds no secret. See pam_aws_iam.conf(5). */
+/* config.h — /etc/security/pam_aws_iam.conf (INI, read with inih), then its drop-ins
+ * /etc/security/pam_aws_iam.conf.d/NAME.conf in byte order of NAME, each key of a later file
+ * replacing the value an earlier one set. Every key is checked at load: an unknown section
+ * or key, a key given twice in one file, a value out of range, a malformed URL, ARN, name or
+ * template is one line "FILE:LINE: message" in the caller's buffer and PAI_ERR_CONFIG. The
+ * file and line that set each effective value are kept (struct pai_config_sources) for those
+ * messages and --check-config. The config holds no secret. See pam_aws_iam.conf(5). */
 #ifndef PAI_CONFIG_H
 #define PAI_CONFIG_H
 
@@ -24,10 +27,13 @@
 #define PAI_CONF_MAX_POLICIES      20          /* IAM: managed policies per user (hard quota) */
 #define PAI_CONF_TAG_KEY_MAX       129         /* NUL included */
 #define PAI_CONF_TAG_VALUE_MAX     257         /* template, NUL included */
-#define PAI_CONF_MAX_TAGS          45          /* IAM: 50; 5 are the tool's (ledger.h) */
+#define PAI_CONF_MAX_TAGS          42          /* IAM: 50; 8 are the tool's (ledger.h) */
 #define PAI_CONF_REGION_MAX        64          /* NUL included */
 #define PAI_CONF_FILE_MAX          (64 * 1024) /* config file size */
 #define PAI_CONF_SECRET_PREFIX_MAX 257         /* secret name prefix, NUL included */
+#define PAI_CONF_DROPIN_DIR        ".d"        /* the drop-ins of FILE are FILE.d/NAME.conf */
+#define PAI_CONF_MAX_DROPINS       64          /* drop-in files read, at most */
+#define PAI_CONF_MAX_KEYS          64          /* keys in the schema, at most */
 
 enum pai_partition { PAI_PARTITION_AWS, PAI_PARTITION_AWS_CN, PAI_PARTITION_AWS_US_GOV };
 enum pai_on_limit { PAI_ON_LIMIT_FAIL, PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED };
@@ -68,6 +74,7 @@ struct pai_config {
 	size_t n_policies;                           /* policies below */
 	char permissions_boundary[PAI_CONF_ARN_MAX]; /* "" = none */
 	size_t n_tags;                               /* tags below */
+	unsigned generation; /* the fleet's config generation, 0-4294967295 (convplan.h) */
 
 	/* [keys] */
 	char keys_profile[PAI_CONF_PROFILE_MAX];
@@ -101,8 +108,45 @@ struct pai_config {
 	struct pai_tag_template tags[PAI_CONF_MAX_TAGS];                /* [user] */
 };
 
+/* Where each effective value came from: the files read, in order (the main file first),
+ * and per key of the schema the file (index in file[]; -1: the default) and line. */
+struct pai_config_sources {
+	size_t n_files;
+	char *file[1 + PAI_CONF_MAX_DROPINS]; /* owned: config_sources_free */
+	char *dropin_dir;                     /* the drop-in directory looked in; NULL: none */
+	bool dropin_dir_found;
+	int key_file[PAI_CONF_MAX_KEYS];
+	size_t key_line[PAI_CONF_MAX_KEYS];
+};
+
 /* Fills cfg with the documented defaults (list storage past each count is left as it was). */
 void config_defaults(struct pai_config *cfg);
+
+/* Reading several files into one configuration: config_begin (defaults, no sources), then
+ * config_add_fd / config_add_string per file and config_add_dropins for a directory, then
+ * config_end (the checks across keys). Each returns PAI_ERR_CONFIG with "FILE:LINE:
+ * message" in err on the first error, and then leaves cfg at the defaults; cfg is fully valid
+ * only after config_end returned PAI_OK. src is freed by config_sources_free. */
+void config_begin(struct pai_config *cfg, struct pai_config_sources *src);
+pai_err config_add_string(struct pai_config *cfg, struct pai_config_sources *src, const char *text,
+                          const char *name, char *err, size_t errlen);
+pai_err config_add_fd(struct pai_config *cfg, struct pai_config_sources *src, int fd,
+                      const char *name, char *err, size_t errlen);
+/* The drop-ins of the directory dirfd (dirpath for messages): every NAME.conf not starting
+ * with '.', in byte order of NAME, at most PAI_CONF_MAX_DROPINS. trust non-NULL (a
+ * privileged run): each is opened without following a symbolic link and judged by
+ * safefile_trust_fd against it, as the main file was. */
+struct safefile_trust;
+pai_err config_add_dropins(struct pai_config *cfg, struct pai_config_sources *src, int dirfd,
+                           const char *dirpath, const struct safefile_trust *trust, char *err,
+                           size_t errlen);
+pai_err config_end(struct pai_config *cfg, struct pai_config_sources *src, char *err,
+                   size_t errlen);
+void config_sources_free(struct pai_config_sources *src);
+/* The file the loading started from: path, and its drop-in directory path + ".d"
+ * (PAI_CONF_DROPIN_DIR) into dir; PAI_ERR_INVALID when it does not fit. */
+pai_err config_dropin_dir(const char *path, char *dir, size_t dirlen);
+
 /* Defaults, then the file at path (at most PAI_CONF_FILE_MAX bytes). A missing or unreadable
  * file is "PATH: reason" and PAI_ERR_CONFIG. cfg is fully valid on PAI_OK only. */
 pai_err config_load_file(const char *path, struct pai_config *cfg, char *err, size_t errlen);
@@ -111,8 +155,12 @@ pai_err config_load_fd(int fd, const char *name, struct pai_config *cfg, char *e
 /* Same, from a string; name stands for FILE in messages. */
 pai_err config_load_string(const char *text, const char *name, struct pai_config *cfg, char *err,
                            size_t errlen);
-/* Prints the effective configuration as a config file (for --check-config). */
+/* Prints the effective configuration as a config file. */
 void config_print(const struct pai_config *cfg, FILE *f);
+/* --check-config: the files read, then every effective value with "# FILE:LINE" (or
+ * "# default") after it, for people: a value that is empty is followed by its comment. */
+void config_print_sources(const struct pai_config *cfg, const struct pai_config_sources *src,
+                          FILE *f);
 /* "aws", "aws-cn", "aws-us-gov". */
 const char *config_partition_name(enum pai_partition p);
 

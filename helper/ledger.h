@@ -17,7 +17,11 @@
  *                                            CreateAccessKey; open until the key it announced
  *                                            is recorded, when the same TagUser closes it by
  *                                            naming the key. An open mark is the only proof a
- *                                            key with no entry can be this host's. */
+ *                                            key with no entry can be this host's.
+ *   pam-aws-iam:converged, pam-aws-iam:added, pam-aws-iam:added-tags
+ *                                            what the tool did to the user's groups, policies
+ *                                            and tags, and at which config generation
+ *                                            (convrec.h reads and writes them) */
 #ifndef PAI_LEDGER_H
 #define PAI_LEDGER_H
 
@@ -27,6 +31,7 @@
 #include "err.h"
 #include "hostid.h"
 #include "aws_bounds.h"
+#include "convrec.h"
 
 #define LEDGER_OWNER_KEY      "pam-aws-iam:managed"
 #define LEDGER_OWNER_LEGACY   "true"
@@ -38,9 +43,10 @@
  * pruned. */
 #define LEDGER_PENDING_SLACK   120
 #define LEDGER_PENDING_MAX_AGE 86400
-/* Tags the tool may hold on one user at a time: ownership, two key entries, two marks.
- * The config's own tags must leave room for them (config.h PAI_CONF_MAX_TAGS). */
-#define LEDGER_RESERVED_TAGS 5
+/* Tags the tool may hold on one user at a time: ownership, two key entries, two marks, and
+ * the three of its convergence record (convrec.h). The config's own tags must leave room for
+ * them (config.h PAI_CONF_MAX_TAGS). */
+#define LEDGER_RESERVED_TAGS (5 + CONVREC_TAGS)
 
 struct ledger_entry {
 	char tag_key[129];

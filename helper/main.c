@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "config.h"
 #include "exit_status.h"
 #include "privs.h"
 #include "provision.h"
@@ -19,17 +20,20 @@ static const char help_text[] =
     "Gives the calling account its AWS IAM user and an access key in ~/.aws/credentials,\n"
     "and prints the AWS console sign-in URL. See aws-iam-provision(8).\n"
     "\n"
-    "  --config FILE   configuration (default " PAI_CONFIG_PATH "); root only when\n"
-    "                  installed setuid\n"
+    "  --config FILE   configuration (default " PAI_CONFIG_PATH "), then its\n"
+    "                  drop-ins FILE" PAI_CONF_DROPIN_DIR
+    "/*.conf; root only when installed setuid\n"
     "  --user NAME     act for account NAME (root only, unless NAME is yourself)\n"
-    "  --status        show the IAM user, this host's key, other hosts' keys, the URL\n"
+    "  --status        show the IAM user, this host's key, other hosts' keys, what differs\n"
+    "                  from the config, the URL\n"
     "  --rotate        replace this host's key now\n"
     "  --revoke        delete this host's key and remove it from the profile (fleet mode:\n"
     "                  the person's key on every host, until an administrator lifts it)\n"
     "  --now           with --rotate, fleet mode, root only: the replaced key stops\n"
     "                  working at once (no rotation_grace)\n"
     "  --unrevoke      fleet mode, root only: lift a revoke; the next login makes a key\n"
-    "  --check-config  validate the configuration and print the effective settings\n"
+    "  --check-config  validate the configuration and print the effective settings, each\n"
+    "                  with the file and line that set it\n"
     "  --dry-run       print the calls that would change something; make none\n"
     "  --quiet         print nothing on standard output\n"
     "  --version       print the version\n"

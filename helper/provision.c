@@ -6,6 +6,7 @@
 #include "provision.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +68,49 @@ static const struct safefile_trust config_trust = {
     .refusing = "refusing to run",
 };
 
+/* The main file, judged as doas judges its config when privileged (root's, writable by no
+ * one else, and the very descriptor judged is the one parsed), else simply opened. */
+static pai_err open_main_config(const struct run *r, const char *path, int *fd, char *err,
+                                size_t errlen)
+{
+	if (r->pv.privileged)
+		return safefile_open_trusted(path, &config_trust, fd, err, errlen);
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd >= 0)
+		return PAI_OK;
+	snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+	return PAI_ERR_CONFIG;
+}
+
+/* The drop-in directory (FILE.d) by the same policy as the file; *fd -1 when there is none. */
+static pai_err open_dropin_dir(const struct run *r, const char *dir, int *fd, char *err,
+                               size_t errlen)
+{
+	struct safefile_trust dir_trust = config_trust;
+
+	dir_trust.type = S_IFDIR;
+	if (r->pv.privileged) {
+		pai_err e = safefile_open_trusted(dir, &dir_trust, fd, err, errlen);
+
+		return e == PAI_ERR_NOT_FOUND ? PAI_OK : e;
+	}
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0 || errno == ENOENT)
+		return PAI_OK;
+	snprintf(err, errlen, "%.400s: %s", dir, strerror(errno));
+	return PAI_ERR_CONFIG;
+}
+
+/* The config file, then its drop-ins in name order; --check-config prints the result with
+ * where each value was set. */
 static int load_config(struct run *r)
 {
 	const struct prov_opts *o = r->o;
 	const char *path = o->config ? o->config : PAI_CONFIG_PATH;
-	char err[512] = "";
+	struct pai_config_sources src;
+	char err[512] = "", dir[PAI_CONF_PATH_MAX];
 	pai_err e;
-	int fd;
+	int fd, dfd = -1;
 
 	if (r->pv.privileged && r->pv.ruid != 0 &&
 	    (o->config || o->home || o->host || o->machine_id))
@@ -86,19 +123,32 @@ static int load_config(struct run *r)
 	if (r->pv.privileged && (o->home || o->host || o->machine_id))
 		return prov_fail(PAI_EXIT_REFUSED,
 		                 "--home, --host and --machine-id are refused while privileged");
-	if (!r->pv.privileged) {
-		if (config_load_file(path, &r->cfg, err, sizeof(err)))
-			return prov_fail(PAI_EXIT_CONFIG, "%s", err[0] ? err : path);
-		return PAI_EXIT_OK;
+	if (config_dropin_dir(path, dir, sizeof(dir)))
+		return prov_fail(PAI_EXIT_CONFIG, "%s: path too long", path);
+	config_begin(&r->cfg, &src);
+	e = open_main_config(r, path, &fd, err, sizeof(err));
+	if (!e) {
+		e = config_add_fd(&r->cfg, &src, fd, path, err, sizeof(err));
+		close(fd);
 	}
-	/* as doas does: root's, writable by no one else, and the very descriptor judged is the
-	 * one parsed */
-	if (safefile_open_trusted(path, &config_trust, &fd, err, sizeof(err)))
-		return prov_fail(PAI_EXIT_CONFIG, "%s", err);
-	e = config_load_fd(fd, path, &r->cfg, err, sizeof(err));
-	close(fd);
-	if (e)
+	if (!e)
+		e = open_dropin_dir(r, dir, &dfd, err, sizeof(err));
+	src.dropin_dir = strdup(dir);
+	src.dropin_dir_found = dfd >= 0;
+	if (!e && dfd >= 0)
+		e = config_add_dropins(&r->cfg, &src, dfd, dir,
+		                       r->pv.privileged ? &config_trust : NULL, err, sizeof(err));
+	if (dfd >= 0)
+		close(dfd);
+	if (!e)
+		e = config_end(&r->cfg, &src, err, sizeof(err));
+	if (!e && o->action == PROV_CHECK_CONFIG)
+		config_print_sources(&r->cfg, &src, stdout);
+	config_sources_free(&src);
+	if (e) {
+		config_defaults(&r->cfg);
 		return prov_fail(PAI_EXIT_CONFIG, "%s", err[0] ? err : path);
+	}
 	return PAI_EXIT_OK;
 }
 
@@ -243,10 +293,8 @@ static int prepare(struct run *r)
 		rc = load_config(r);
 	if (rc)
 		return rc;
-	if (r->o->action == PROV_CHECK_CONFIG) {
-		config_print(&r->cfg, stdout);
-		return -1;
-	}
+	if (r->o->action == PROV_CHECK_CONFIG)
+		return -1; /* load_config printed it */
 	rc = name_things(r);
 	if (!rc)
 		rc = check_scope(r);

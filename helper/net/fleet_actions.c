@@ -207,15 +207,9 @@ static pai_err publish(struct netrun *nr, struct store *s, const struct fleet_do
 	buf_free(&b);
 	if (e == PAI_ERR_EXISTS)
 		return e;
-	if (e) {
-		/* no reply: did it land? the version made is the token sent */
-		int rc = describe(nr, s);
-
-		if (!rc && !strcmp(s->version, token))
-			e = PAI_OK;
-		else
-			return e;
-	}
+	/* no reply: did it land? the version made is the token sent */
+	if (e && (describe(nr, s) != PAI_EXIT_OK || strcmp(s->version, token) != 0))
+		return e;
 	snprintf(version, SM_TOKEN_MAX, "%s", token);
 	prov_audit(r, "store-published", d->has_current ? d->current_id : "-");
 	return PAI_OK;
@@ -263,10 +257,10 @@ static int deliver(struct netrun *nr, struct store *s)
 	struct run *r = nr->r;
 	char err[512] = "";
 	pai_err e;
-	int rc;
 
 	if (!s->have_doc) {
-		rc = fetch(nr, s);
+		int rc = fetch(nr, s);
+
 		if (rc)
 			return rc;
 		if (!s->have_doc || !s->doc.has_current)
@@ -340,9 +334,8 @@ static int make_key(struct netrun *nr, struct store *s, const struct fleet_plan 
 		if (e == PAI_ERR_EXISTS)
 			return LOST;
 		if (e)
-			return store_fail(nr, s,
-			                  first && !s->exists ? "CreateSecret" : "PutSecretValue",
-			                  e, aws_client_last_error(nr->c));
+			return store_fail(nr, s, !s->exists ? "CreateSecret" : "PutSecretValue", e,
+			                  aws_client_last_error(nr->c));
 		s->exists = true;
 		snprintf(s->version, sizeof(s->version), "%s", version);
 	}
@@ -429,16 +422,15 @@ out:
 static int keep(struct netrun *nr, struct store *s, const struct fleet_plan *p)
 {
 	struct run *r = nr->r;
-	char version[SM_TOKEN_MAX];
-	int rc;
 
 	delete_keys(nr, p->delete_unnamed, p->n_delete_unnamed, NULL);
 	if (p->drop_previous) {
 		bool failed = false;
 
 		delete_keys(nr, p->delete_first, p->n_delete_first, &failed);
-		if (!failed && (s->have_doc || !(rc = fetch(nr, s)))) {
+		if (!failed && (s->have_doc || fetch(nr, s) == PAI_EXIT_OK)) {
 			struct fleet_doc d = s->doc;
+			char version[SM_TOKEN_MAX];
 
 			d.has_previous = false;
 			memset(d.previous_id, 0, sizeof(d.previous_id));
@@ -453,7 +445,8 @@ static int keep(struct netrun *nr, struct store *s, const struct fleet_plan *p)
 		}
 	}
 	if (p->verdict == FLEET_DELIVER) {
-		rc = deliver(nr, s);
+		int rc = deliver(nr, s);
+
 		if (rc)
 			return rc;
 	} else {

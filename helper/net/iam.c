@@ -490,3 +490,91 @@ pai_err iam_arn_partition(const char *arn, char out[16])
 		out[0] = '\0';
 	return e;
 }
+
+/* ---- convergence ---- */
+
+/* A list of names, every page (res NULL), or its first page queued (res non-NULL). */
+static pai_err list_names(struct aws_client *c, const char *action, const char *user,
+                          aws_reply_parser parse, struct iam_listed *out, struct aws_result *res)
+{
+	char marker[sizeof(out->marker)] = "";
+	pai_err e = PAI_OK;
+	int page;
+
+	if (!c || !ok_user(user) || !out)
+		return PAI_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	for (page = 0; page < IAM_MAX_LISTED + 1; page++) {
+		struct aws_query q = {.action = action};
+		size_t before = out->n;
+
+		add(&q, &e, "UserName", user);
+		if (marker[0])
+			add(&q, &e, "Marker", marker);
+		e = call(c, AWS_IAM, &q, e, parse, out, res);
+		if (e || res) /* queued: the caller reads out->more after the flush */
+			goto done;
+		if (!out->more)
+			return PAI_OK;
+		if (out->n == before || !strcmp(out->marker, marker)) /* a server that loops */
+			break;
+		memcpy(marker, out->marker, sizeof(marker));
+	}
+	e = PAI_ERR_REPLY;
+done:
+	if (e)
+		memset(out, 0, sizeof(*out));
+	return e;
+}
+
+pai_err iam_list_groups_for_user(struct aws_client *c, const char *user, struct iam_listed *out,
+                                 struct aws_result *res)
+{
+	return list_names(c, "ListGroupsForUser", user, iam_parse_groups_page, out, res);
+}
+
+pai_err iam_list_attached_user_policies(struct aws_client *c, const char *user,
+                                        struct iam_listed *out, struct aws_result *res)
+{
+	return list_names(c, "ListAttachedUserPolicies", user, iam_parse_policies_page, out, res);
+}
+
+pai_err iam_remove_user_from_group(struct aws_client *c, const char *user, const char *group,
+                                   struct aws_result *res)
+{
+	struct aws_query q = {.action = "RemoveUserFromGroup"};
+	pai_err e = PAI_OK;
+
+	if (!c || !ok_user(user) || !group || !valid_group_name(group))
+		return PAI_ERR_INVALID;
+	add(&q, &e, "GroupName", group);
+	add(&q, &e, "UserName", user);
+	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+}
+
+pai_err iam_detach_user_policy(struct aws_client *c, const char *user, const char *policy_arn,
+                               struct aws_result *res)
+{
+	struct aws_query q = {.action = "DetachUserPolicy"};
+	pai_err e = PAI_OK;
+
+	if (!c || !ok_user(user) || !policy_arn || !valid_policy_arn(policy_arn))
+		return PAI_ERR_INVALID;
+	add(&q, &e, "PolicyArn", policy_arn);
+	add(&q, &e, "UserName", user);
+	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+}
+
+pai_err iam_queue_list_access_keys(struct aws_client *c, const char *user,
+                                   struct iam_key_listing *out, struct aws_result *res)
+{
+	struct aws_query q = {.action = "ListAccessKeys"};
+	pai_err e = PAI_OK;
+
+	if (!res || !c || !ok_user(user) || !out)
+		return PAI_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->user, sizeof(out->user), "%s", user);
+	add(&q, &e, "UserName", user);
+	return call(c, AWS_IAM, &q, e, iam_parse_key_listing, out, res);
+}

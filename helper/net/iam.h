@@ -126,4 +126,39 @@ pai_err iam_arn_account(const char *arn, char out[13]);
  * malformed. */
 pai_err iam_arn_partition(const char *arn, char out[16]);
 
+/* ---- convergence (iam_user.c): a user's groups and managed policies, and lists read
+ * together with other calls ---- */
+
+#define IAM_MAX_LISTED 32 /* groups (IAM: 10) or attached policies (IAM: 20) of one user */
+
+/* Group names (ListGroupsForUser) or managed policy ARNs (ListAttachedUserPolicies). With
+ * res == NULL every page is read. With res != NULL only the first page is queued: after
+ * aws_client_flush, more tells that others follow (then call again with res == NULL). */
+struct iam_listed {
+	char item[IAM_MAX_LISTED][2049];
+	size_t n;
+	bool more;
+	char marker[1025]; /* the next page's, while reading */
+};
+pai_err iam_list_groups_for_user(struct aws_client *c, const char *user, struct iam_listed *out,
+                                 struct aws_result *res);
+pai_err iam_list_attached_user_policies(struct aws_client *c, const char *user,
+                                        struct iam_listed *out, struct aws_result *res);
+pai_err iam_remove_user_from_group(struct aws_client *c, const char *user, const char *group,
+                                   struct aws_result *res);
+pai_err iam_detach_user_policy(struct aws_client *c, const char *user, const char *policy_arn,
+                               struct aws_result *res);
+
+/* ListAccessKeys's first page, queued (res != NULL) to run with other calls; after the
+ * flush, more tells that others follow (then read the whole list with
+ * iam_list_access_keys). */
+struct iam_key_listing {
+	struct iam_key_list list;
+	bool more;
+	char user[65];
+	char marker[1025];
+};
+pai_err iam_queue_list_access_keys(struct aws_client *c, const char *user,
+                                   struct iam_key_listing *out, struct aws_result *res);
+
 #endif

@@ -429,3 +429,64 @@ pai_err sts_parse_session_token(const struct xml_reply *r, void *out)
 		sts_session_wipe(s);
 	return e;
 }
+
+/* ---- convergence ---- */
+
+/* One page of names at list/rel into out, each passing ok; then IsTruncated and Marker. */
+static pai_err read_listed(const struct xml_reply *r, const char *base, const char *list,
+                           const char *rel, validator ok, bool ignore_case, struct iam_listed *out)
+{
+	size_t count = xml_reply_count(r, list), start = out->n, i, j;
+	pai_err e = PAI_OK;
+
+	if (count > IAM_MAX_LISTED || out->n > IAM_MAX_LISTED - count)
+		return PAI_ERR_REPLY;
+	for (i = 0; i < count && !e; i++) {
+		char *item = out->item[out->n];
+
+		e = field_nth(r, list, i, rel, item, sizeof(out->item[0]), ok);
+		for (j = 0; !e && j < out->n; j++)
+			if (ignore_case ? !strcasecmp(out->item[j], item)
+			                : !strcmp(out->item[j], item))
+				e = PAI_ERR_REPLY;
+		if (!e)
+			out->n++;
+	}
+	if (!e)
+		e = page_end(r, base, &out->more, out->marker, sizeof(out->marker));
+	if (e) {
+		for (i = start; i < IAM_MAX_LISTED; i++)
+			memset(out->item[i], 0, sizeof(out->item[i]));
+		out->n = start;
+		out->more = false;
+		out->marker[0] = '\0';
+	}
+	return e;
+}
+
+pai_err iam_parse_groups_page(const struct xml_reply *r, void *out)
+{
+	return read_listed(r, "ListGroupsForUserResult", "ListGroupsForUserResult/Groups/member",
+	                   "GroupName", valid_group_name, true, out);
+}
+
+pai_err iam_parse_policies_page(const struct xml_reply *r, void *out)
+{
+	return read_listed(r, "ListAttachedUserPoliciesResult",
+	                   "ListAttachedUserPoliciesResult/AttachedPolicies/member", "PolicyArn",
+	                   valid_policy_arn, false, out);
+}
+
+pai_err iam_parse_key_listing(const struct xml_reply *r, void *out)
+{
+	struct iam_key_listing *kl = out;
+	struct iam_key_page pg;
+	pai_err e;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.user = kl->user;
+	pg.list = &kl->list;
+	e = iam_parse_key_page(r, &pg);
+	kl->more = !e && pg.truncated;
+	return e;
+}

@@ -48,4 +48,12 @@ pai_err sts_parse_caller_identity(const struct xml_reply *r, void *out);
  * Expiration. */
 pai_err sts_parse_session_token(const struct xml_reply *r, void *out);
 
+/* ---- convergence ---- */
+/* One page of ListGroupsForUser / ListAttachedUserPolicies into a struct iam_listed (appended,
+ * bounded by IAM_MAX_LISTED; a name listed twice is refused; more and marker set). */
+pai_err iam_parse_groups_page(const struct xml_reply *r, void *out);
+pai_err iam_parse_policies_page(const struct xml_reply *r, void *out);
+/* ListAccessKeys's first page into a struct iam_key_listing (its user on entry). */
+pai_err iam_parse_key_listing(const struct xml_reply *r, void *out);
+
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* iam_user.c — the person's IAM user: whose it is (exact name, an ownership tag naming this
  * login, adopt_existing), its creation with the configured path, boundary, tags, groups and
- * policies, groups and policies again when a login must, and the first console password. */
+ * policies (and the convergence record saying they are the tool's), groups and policies
+ * again when a login must (converge.c when the config changed), and the first console
+ * password. */
 #include "netrun.h"
 
 #include <stdio.h>
@@ -9,7 +11,6 @@
 #include <sys/random.h>
 #include "buf.h"
 #include "exit_status.h"
-#include "template.h"
 
 #define PASSWORD_LEN 24
 
@@ -120,21 +121,19 @@ static pai_err make_password(char *out, size_t len)
 	return PAI_ERR_CRYPTO;
 }
 
+/* The config's tags, the ownership tag, this host's mark and the convergence record: all
+ * the configured groups, policies and tags of a new user are the tool's. */
 static int build_tags(struct netrun *nr, struct iam_tag *tags, size_t *n)
 {
 	struct run *r = nr->r;
-	struct template_vars v = {r->login, r->host.name};
-	char err[256] = "";
-	size_t i;
+	int rc;
 
-	*n = 0;
-	for (i = 0; i < r->cfg.n_tags && i < PAI_CONF_MAX_TAGS; i++) {
-		snprintf(tags[*n].key, sizeof(tags[*n].key), "%s", r->cfg.tags[i].key);
-		if (template_tag_value(r->cfg.tags[i].value, &v, tags[*n].value,
-		                       sizeof(tags[*n].value), err, sizeof(err)))
-			return prov_fail(PAI_EXIT_CONFIG, "tag %s: %s", r->cfg.tags[i].key, err);
-		(*n)++;
-	}
+	rc = converge_expand_tags(r, tags, n);
+	if (!rc)
+		rc = converge_created_tags(nr, &tags[*n]);
+	if (rc)
+		return rc;
+	*n += CONVREC_TAGS;
 	if (ledger_owner_tag(r->login, &tags[(*n)++]))
 		return prov_fail(PAI_EXIT_REFUSED, "login %s does not fit in a tag value",
 		                 r->login);
@@ -286,8 +285,11 @@ static int get_user(struct netrun *nr, bool *missing)
 int iam_user_list_keys(struct netrun *nr)
 {
 	struct run *r = nr->r;
-	pai_err e = iam_list_access_keys(nr->c, r->iam_name, &nr->keys, NULL);
+	pai_err e;
 
+	if (converge_reads(nr))
+		return converge_read_with_keys(nr);
+	e = iam_list_access_keys(nr->c, r->iam_name, &nr->keys, NULL);
 	return e ? net_call_fail(nr, "ListAccessKeys", e) : PAI_EXIT_OK;
 }
 
@@ -329,11 +331,14 @@ int iam_user_managed(struct netrun *nr, bool *missing)
 
 	if (rc || *missing)
 		return rc;
-	return check_owner(nr);
+	rc = check_owner(nr);
+	return rc ? rc : converge_begin(nr);
 }
 
 void iam_user_setup_if_needed(struct netrun *nr)
 {
+	if (converge_run(nr))
+		return; /* convergence adds what is missing, or must leave the user as it is */
 	if (!setup_needed(nr))
 		return;
 	nr->setup_pending = true;

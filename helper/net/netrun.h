@@ -4,7 +4,8 @@
  * (provision_run.h) is handed over by pointer and holds none of it.
  *   provision_net.c  the entry point; login, revoke and status flows; the AWS client; the URL
  *   iam_user.c       the IAM user: ownership, creation, groups and policies, console password
- *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out */
+ *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out
+ *   converge.c       an existing user's groups, policies and tags brought to the config */
 #ifndef PAI_NETRUN_H
 #define PAI_NETRUN_H
 
@@ -18,6 +19,8 @@
 #include "provision_run.h"
 #include "secretsmanager.h"
 #include "signin.h"
+
+struct converge; /* converge.c's */
 
 struct netrun {
 	struct run *r;
@@ -40,6 +43,9 @@ struct netrun {
 	char store_version[SM_TOKEN_MAX];
 	char prev_key_id[IAM_KEY_ID_MAX];
 	time_t prev_until;
+
+	/* convergence (converge.c); NULL when the run has none */
+	struct converge *cv;
 };
 
 /* ---- provision_net.c ---- */
@@ -99,5 +105,26 @@ int fleet_actions_login(struct netrun *nr, enum fleet_action a);
 int fleet_actions_revoke(struct netrun *nr, bool lift);
 /* --status: the store's version, the key's age, the grace. */
 void fleet_actions_status(struct netrun *nr);
+/* ---- converge.c ---- */
+/* The config's tags for this login and host (templates expanded). */
+int converge_expand_tags(const struct run *r, struct iam_tag *tags, size_t *n);
+/* The convergence record of a user this host is about to create with its config. */
+int converge_created_tags(struct netrun *nr, struct iam_tag out[CONVREC_TAGS]);
+/* After GetUser of a managed user (a login, --rotate, --status): what the record says, and
+ * whether the user's groups and policies must be read (converge_reads). */
+int converge_begin(struct netrun *nr);
+bool converge_reads(const struct netrun *nr);
+/* ListAccessKeys into nr->keys, with the user's groups, policies and record in the same
+ * round trip; then the plan. A failed list read is a warning: no convergence this time. */
+int converge_read_with_keys(struct netrun *nr);
+/* Carries the plan out (--dry-run: prints it); false when convergence leaves the user's
+ * groups and policies to the setup retry (iam_user.c). */
+bool converge_run(struct netrun *nr);
+/* After the key work: the record read back, merged and written again when another host's
+ * went in meanwhile (bounded). Returns the login's status with convergence's warnings. */
+int converge_finish(struct netrun *nr, int rc);
+/* --status: the generations and what differs between the user and this host's config. */
+void converge_status(struct netrun *nr);
+void converge_free(struct netrun *nr);
 
 #endif

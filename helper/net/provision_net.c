@@ -174,10 +174,13 @@ static int do_login(struct netrun *nr)
 		return rc;
 	iam_user_setup_if_needed(nr);
 	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
-		return fleet_actions_login(nr, r->o->action != PROV_ROTATE ? FLEET_LOGIN
-		                               : r->o->now                 ? FLEET_ROTATE_NOW
-		                                                           : FLEET_ROTATE);
-	return key_actions_login(nr, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE : KEYPLAN_LOGIN);
+		rc = fleet_actions_login(nr, r->o->action != PROV_ROTATE ? FLEET_LOGIN
+		                             : r->o->now                 ? FLEET_ROTATE_NOW
+		                                                         : FLEET_ROTATE);
+	else
+		rc = key_actions_login(nr, r->o->action == PROV_ROTATE ? KEYPLAN_ROTATE
+		                                                       : KEYPLAN_LOGIN);
+	return converge_finish(nr, rc);
 }
 
 static int do_revoke(struct netrun *nr)
@@ -268,6 +271,7 @@ static int do_status(struct netrun *nr)
 	}
 	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
 		fleet_actions_status(nr);
+	converge_status(nr);
 	net_show_url(nr);
 	return PAI_EXIT_OK;
 }
@@ -298,6 +302,7 @@ int provision_net_run(struct run *r, size_t run_size, const char *version)
 	}
 	privs_restore_signals(&saved);
 out:
+	converge_free(nr);
 	if (nr->c)
 		aws_client_free(nr->c);
 	free(nr); /* no secret in it: a new key's lives in its struct iam_access_key */

@@ -630,7 +630,7 @@ def build_table(r, n):
 	             verdict(worst <= MODULE_TIMEOUT_S * 1000)))
 	rows.append(("  total wall time of the burst", fmt_ms(med([b["total"] for b in bu])),
 	             "", ""))
-		fl = r.get("fleet")
+	fl = r.get("fleet")
 	if fl:
 		rows.append(("fleet of %d hosts x %d people (store = secretsmanager):" % (
 			fl["hosts"], fl["people"]), "", "", ""))

@@ -44,6 +44,8 @@ class Setuid:
 		self.base = None
 		self.saved = None
 		self.conf = SYSTEM_CONFIG
+		self.dropins = SYSTEM_CONFIG + ".d"
+		self.saved_dropins = None
 		self.wrote_conf = False
 		self.installed = contextlib.ExitStack()
 
@@ -75,6 +77,9 @@ class Setuid:
 		if os.path.lexists(self.conf):
 			self.saved = os.path.join(self.base, "saved.conf")
 			shutil.copy2(self.conf, self.saved)
+		if os.path.lexists(self.dropins):  # the real drop-ins, if any, wait aside
+			self.saved_dropins = os.path.join(self.base, "saved.conf.d")
+			os.rename(self.dropins, self.saved_dropins)
 		os.makedirs(os.path.dirname(self.conf), exist_ok=True)
 		self.wrote_conf = True
 		with open(self.conf, "w") as f:
@@ -95,6 +100,12 @@ class Setuid:
 			shutil.copy2(self.saved, self.conf)
 		elif self.wrote_conf and os.path.lexists(self.conf):
 			os.unlink(self.conf)
+		if os.path.islink(self.dropins) or os.path.isfile(self.dropins):
+			os.unlink(self.dropins)
+		elif os.path.lexists(self.dropins):
+			shutil.rmtree(self.dropins)
+		if self.saved_dropins:
+			os.rename(self.saved_dropins, self.dropins)
 		if self.base:
 			shutil.rmtree(self.base, ignore_errors=True)
 		self.installed.close()
@@ -172,6 +183,61 @@ def test_an_unsafe_config_is_refused(setuid):
 	p = setuid.run_as(setuid.user, argv=[setuid.helper])
 	assert p.returncode == 4
 	assert setuid.ep.actions() == []
+
+
+def make_dropin(setuid, text, name="10-site.conf", mode=0o644):
+	os.makedirs(setuid.dropins, exist_ok=True)
+	os.chown(setuid.dropins, 0, 0)
+	os.chmod(setuid.dropins, 0o755)
+	path = os.path.join(setuid.dropins, name)
+	with open(path, "w") as f:
+		f.write(text)
+	os.chown(path, 0, 0)
+	os.chmod(path, mode)
+	return path
+
+
+def test_a_root_owned_dropin_is_read_by_the_setuid_helper(setuid):
+	path = make_dropin(setuid, "[user]\ngroups = developers\ntags = site=yes\n")
+	p = setuid.run_as(setuid.user, "--check-config")
+	assert p.returncode == 0, p.stderr
+	assert "# read: %s\n" % path in p.stdout
+	assert "# drop-ins: %s/*.conf\n" % setuid.dropins in p.stdout
+	p = setuid.run_as(setuid.user)
+	assert p.returncode == 0, p.stderr
+	u = setuid.ep.user(LOGIN)
+	assert u["groups"] == ["developers"] and ["site", "yes"] in u["tags"]
+
+
+@pytest.mark.parametrize("how", ["not-root-owned", "group-writable", "other-writable", "symlink",
+                                 "directory-group-writable", "directory-not-root-owned",
+                                 "directory-symlink"])
+def test_an_unsafe_dropin_is_refused_like_the_main_file(setuid, how):
+	uid = setuid.user.pw_uid
+	path = make_dropin(setuid, "[aws]\ncredentials = %s\n" % setuid.admin)
+	if how == "not-root-owned":
+		os.chown(path, uid, 0)
+	elif how == "group-writable":
+		os.chmod(path, 0o664)
+	elif how == "other-writable":
+		os.chmod(path, 0o646)
+	elif how == "symlink":  # a safe root-owned file, reached through a link
+		real = os.path.join(setuid.base, "real.conf")
+		shutil.move(path, real)
+		os.symlink(real, path)
+	elif how == "directory-group-writable":
+		os.chmod(setuid.dropins, 0o775)
+	elif how == "directory-not-root-owned":
+		os.chown(setuid.dropins, uid, 0)
+	elif how == "directory-symlink":
+		real = os.path.join(setuid.base, "real.d")
+		shutil.move(setuid.dropins, real)
+		os.symlink(real, setuid.dropins)
+	p = setuid.run_as(setuid.user)
+	assert p.returncode == 4, (p.returncode, p.stdout, p.stderr)
+	assert "refusing to run" in p.stderr or "symbolic link" in p.stderr, p.stderr
+	assert setuid.ep.actions() == []
+	assert not os.path.exists(setuid.cred)
 
 
 @pytest.mark.parametrize("target", ["system", "other-user"])

@@ -19,6 +19,8 @@ PY = "/usr/bin/python3"
 SERVICE = "sshd-paitest"
 CONF = "/etc/security/pam_aws_iam.conf"
 CREDS = "/etc/security/pam_aws_iam.credentials"
+DROPINS = "/etc/security/pam_aws_iam.conf.d"
+DROPIN = DROPINS + "/50-paitest.conf"
 HELPER = "/usr/bin/aws-iam-provision"
 
 pytestmark = [
@@ -156,6 +158,8 @@ def installed(system_lock, tmp_path):
             run(["userdel", "-r", name], check=False)
         if os.path.exists(f"/etc/pam.d/{SERVICE}"):
             os.unlink(f"/etc/pam.d/{SERVICE}")
+        if os.path.exists(DROPIN):
+            os.unlink(DROPIN)
         run(["dpkg", "--purge", "libpam-aws-iam"], check=False, env=env)
         if os.path.exists(CREDS):
             os.unlink(CREDS)
@@ -181,6 +185,10 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     assert st.st_uid == 0 and oct(st.st_mode & 0o7777) == "0o644"
     assert not [lib for lib in ("libcurl", "libssl", "libxml2", "libjson-c")
                 if lib in run(["ldd", HELPER]).stdout]
+    # the drop-in directory: shipped by the package, root's, and what the helper reads
+    assert DROPINS in run(["dpkg", "-L", "libpam-aws-iam"]).stdout.split()
+    st = os.stat(DROPINS)
+    assert st.st_uid == 0 and oct(st.st_mode & 0o7777) == "0o755"
 
     # lintian: no errors; hardening-check: everything bookworm can give (its glibc start
     # files carry no CET property, so no binary here, sshd included, has CFI)
@@ -205,6 +213,11 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
         f.write(f"[aws]\nendpoint = {ep.url}\nsts_endpoint = {ep.url}\ndeadline = 4\n"
                 f"connect_timeout = 1\n[scope]\nmin_uid = 1000\n[user]\npath = /\n")
     os.chmod(CONF, 0o644)
+    with open(DROPIN, "w") as f:  # what a site package ships
+        f.write("[user]\ngroups = developers\ngeneration = 1\n")
+    os.chmod(DROPIN, 0o644)
+    p = run([HELPER, "--check-config"])
+    assert f"# drop-ins: {DROPINS}/*.conf\n" in p.stdout and f"# read: {DROPIN}\n" in p.stdout
     run(["pam-auth-update", "--enable", "aws-iam"])
     with open("/etc/pam.d/common-session") as f:
         assert "pam_aws_iam.so" in f.read()
@@ -223,6 +236,7 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     assert "signin.aws.amazon.com/console" in out, out
     assert "SHELL-REACHED" in out, out
     assert f"600 {name}" in out, out
+    assert "AddUserToGroup" in [c["action"] for c in ep.calls()]  # the drop-in's group
     st = os.stat(os.path.join(home, ".aws/credentials"))
     assert st.st_uid == pwd.getpwnam(name).pw_uid and st.st_mode & 0o777 == 0o600
     assert oct(os.stat(os.path.join(home, ".aws")).st_mode & 0o777) == "0o700"
@@ -257,14 +271,16 @@ def test_deb_install_login_fast_path_outage_and_purge(installed):
     assert took < 4 + 10, f"login took {took:.1f}s with the endpoint down"
     print(f"login with the endpoint down took {took:.2f}s (deadline 4s)")
 
-    # purge leaves nothing behind
+    # purge leaves nothing behind (what the package shipped; a site's drop-in is the site's)
     sshd.stop()
+    os.unlink(DROPIN)
     run(["dpkg", "--purge", "libpam-aws-iam"], env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     assert not os.path.exists(HELPER)
     assert not any(os.path.exists(f"{d}/pam_aws_iam.so") for d in
                    ("/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security"))
     assert not os.path.exists("/usr/share/pam-configs/aws-iam")
     assert not os.path.exists("/var/lib/pam_aws_iam")
+    assert not os.path.exists(DROPINS)
     assert HELPER not in run(["dpkg-statoverride", "--list"], check=False).stdout
     for f in os.listdir("/etc/pam.d"):
         if f.startswith("common-"):

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "safefile.h"
 
 static struct pai_config cfg;
 static char err[512];
@@ -324,6 +325,277 @@ static void print_round_trips(void **state)
 	free(text);
 }
 
+/* ---- drop-ins and where each value came from ---- */
+
+static char dir[64];
+
+/* A fresh directory with the named files, each holding its text. */
+static int make_dropins(const char *const *files)
+{
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "/tmp/pai-dropins-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; files[i]; i += 2) {
+		char path[256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i + 1], f);
+		fclose(f);
+	}
+	return open(dir, O_RDONLY | O_DIRECTORY);
+}
+
+static void remove_dropins(int fd)
+{
+	char cmd[128];
+
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* main, then the drop-ins of files, with trust; PAI_OK or the first error (in err). */
+static pai_err load_layers(const char *main_text, const char *const *files,
+                           const struct safefile_trust *trust, struct pai_config_sources *src)
+{
+	int fd = make_dropins(files);
+	pai_err e;
+
+	err[0] = '\0';
+	config_begin(&cfg, src);
+	e = config_add_string(&cfg, src, main_text, "main.conf", err, sizeof(err));
+	if (!e)
+		e = config_add_dropins(&cfg, src, fd, dir, trust, err, sizeof(err));
+	if (!e)
+		e = config_end(&cfg, src, err, sizeof(err));
+	remove_dropins(fd);
+	return e;
+}
+
+static void a_later_dropin_overrides_an_earlier_value(void **state)
+{
+	const char *const files[] = {"20-b.conf", "[aws]\ndeadline = 20\n",
+	                             "10-a.conf", "[aws]\ndeadline = 10\nmax_attempts = 4\n",
+	                             "30-c.conf", "[user]\ngeneration = 3\n",
+	                             NULL};
+	struct pai_config_sources src;
+
+	(void)state;
+	assert_int_equal(load_layers("[aws]\ndeadline = 5\n", files, NULL, &src), PAI_OK);
+	assert_int_equal(cfg.deadline, 20); /* 20-b.conf, read after 10-a.conf */
+	assert_int_equal(cfg.max_attempts, 4);
+	assert_int_equal(cfg.generation, 3);
+	assert_int_equal(src.n_files, 4);
+	assert_string_equal(src.file[0], "main.conf");
+	assert_non_null(strstr(src.file[1], "/10-a.conf"));
+	assert_non_null(strstr(src.file[2], "/20-b.conf"));
+	assert_non_null(strstr(src.file[3], "/30-c.conf"));
+	config_sources_free(&src);
+}
+
+static void a_list_in_a_dropin_replaces_the_earlier_list(void **state)
+{
+	const char *const files[] = {
+	    "50-team.conf", "[user]\ngroups = operators\n  readonly\ntags = team=x\n", NULL};
+	struct pai_config_sources src;
+
+	(void)state;
+	assert_int_equal(load_layers("[user]\ngroups = developers, admins\ntags = a=1, b=2\n",
+	                             files, NULL, &src),
+	                 PAI_OK);
+	assert_int_equal(cfg.n_user_groups, 2);
+	assert_string_equal(cfg.user_groups[0], "operators");
+	assert_string_equal(cfg.user_groups[1], "readonly");
+	assert_int_equal(cfg.n_tags, 1);
+	assert_string_equal(cfg.tags[0].key, "team");
+	config_sources_free(&src);
+}
+
+static void a_key_twice_in_one_dropin_is_an_error_with_its_file_and_line(void **state)
+{
+	const char *const twice[] = {"10-a.conf", "[aws]\ndeadline = 9\n\ndeadline = 10\n", NULL};
+	const char *const unknown[] = {"10-a.conf", "[aws]\n", "20-b.conf", "[keys]\nnope = 1\n",
+	                               NULL};
+	struct pai_config_sources src;
+	char want[128];
+
+	(void)state;
+	assert_int_equal(load_layers("", twice, NULL, &src), PAI_ERR_CONFIG);
+	snprintf(want, sizeof(want),
+	         "%s/10-a.conf:4: deadline given twice in [aws] (first on "
+	         "line 2)",
+	         dir);
+	assert_string_equal(err, want);
+	assert_int_equal(cfg.deadline, 8); /* the defaults again */
+	config_sources_free(&src);
+	assert_int_equal(load_layers("", unknown, NULL, &src), PAI_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s/20-b.conf:2: unknown key 'nope' in [keys]", dir);
+	assert_string_equal(err, want);
+	config_sources_free(&src);
+}
+
+static void checks_across_files_name_the_file_that_set_the_key(void **state)
+{
+	const char *const files[] = {"10-a.conf", "\n\n[aws]\nconnect_timeout = 6\n", NULL};
+	const char *const partition[] = {"10-a.conf", "[aws]\npartition = aws-cn\n", NULL};
+	struct pai_config_sources src;
+	char want[160];
+
+	(void)state;
+	assert_int_equal(load_layers("[aws]\ndeadline = 5\n", files, NULL, &src), PAI_ERR_CONFIG);
+	snprintf(want, sizeof(want),
+	         "%s/10-a.conf:4: connect_timeout (6) is longer than deadline (5)", dir);
+	assert_string_equal(err, want);
+	config_sources_free(&src);
+	/* a policy of the main file, in another partition than a drop-in chose */
+	assert_int_equal(
+	    load_layers("[user]\npolicies = arn:aws:iam::aws:policy/A\n", partition, NULL, &src),
+	    PAI_ERR_CONFIG);
+	assert_string_equal(err, "main.conf:2: policy 'arn:aws:iam::aws:policy/A' is not in "
+	                         "partition aws-cn");
+	config_sources_free(&src);
+}
+
+static void only_NAME_conf_files_are_read_in_byte_order(void **state)
+{
+	const char *const files[] = {"B.conf",
+	                             "[aws]\nmax_attempts = 2\n",
+	                             "a.conf",
+	                             "[aws]\nmax_attempts = 7\n",
+	                             ".hidden.conf",
+	                             "garbage\n",
+	                             "x.conf~",
+	                             "garbage\n",
+	                             "y.conf.dpkg-old",
+	                             "garbage\n",
+	                             ".conf",
+	                             "garbage\n",
+	                             "notes.txt",
+	                             "garbage\n",
+	                             NULL};
+	struct pai_config_sources src;
+
+	(void)state;
+	assert_int_equal(load_layers("", files, NULL, &src), PAI_OK);
+	assert_int_equal(src.n_files, 3);
+	assert_int_equal(cfg.max_attempts, 7); /* "B" < "a" in bytes: a.conf is read last */
+	config_sources_free(&src);
+}
+
+static void more_dropins_than_the_bound_is_an_error(void **state)
+{
+	const char *files[2 * (PAI_CONF_MAX_DROPINS + 1) + 1];
+	char names[PAI_CONF_MAX_DROPINS + 1][16];
+	struct pai_config_sources src;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i <= PAI_CONF_MAX_DROPINS; i++) {
+		snprintf(names[i], sizeof(names[i]), "%03zu.conf", i);
+		files[2 * i] = names[i];
+		files[2 * i + 1] = "";
+	}
+	files[2 * i] = NULL;
+	assert_int_equal(load_layers("", files, NULL, &src), PAI_ERR_CONFIG);
+	assert_non_null(strstr(err, "more than 64 drop-in files"));
+	config_sources_free(&src);
+}
+
+static void a_privileged_load_judges_each_dropin_as_the_main_file(void **state)
+{
+	const struct safefile_trust t = {.type = S_IFREG,
+	                                 .owner = 0,
+	                                 .any_owner = false,
+	                                 .forbidden = S_IWGRP | S_IWOTH,
+	                                 .refusing = "refusing to run"};
+	const char *const files[] = {"10-a.conf", "[aws]\ndeadline = 9\n", NULL};
+	struct pai_config_sources src;
+	char path[128], link[128];
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the files must be root's */
+	fd = make_dropins(files);
+	snprintf(path, sizeof(path), "%s/10-a.conf", dir);
+	chmod(path, 0644);
+	config_begin(&cfg, &src);
+	assert_int_equal(config_add_dropins(&cfg, &src, fd, dir, &t, err, sizeof(err)), PAI_OK);
+	config_sources_free(&src);
+	chmod(path, 0664); /* group-writable */
+	config_begin(&cfg, &src);
+	assert_int_equal(config_add_dropins(&cfg, &src, fd, dir, &t, err, sizeof(err)),
+	                 PAI_ERR_CONFIG);
+	assert_non_null(strstr(err, "refusing to run"));
+	assert_int_equal(cfg.deadline, 8);
+	config_sources_free(&src);
+	chmod(path, 0644);
+	assert_int_equal(chown(path, 65534, 0), 0); /* not root's */
+	config_begin(&cfg, &src);
+	assert_int_equal(config_add_dropins(&cfg, &src, fd, dir, &t, err, sizeof(err)),
+	                 PAI_ERR_CONFIG);
+	assert_non_null(strstr(err, "refusing to run"));
+	config_sources_free(&src);
+	assert_int_equal(chown(path, 0, 0), 0);
+	snprintf(link, sizeof(link), "%s/20-link.conf", dir);
+	assert_int_equal(symlink(path, link), 0); /* root's, safe, but reached through a link */
+	config_begin(&cfg, &src);
+	assert_int_equal(config_add_dropins(&cfg, &src, fd, dir, &t, err, sizeof(err)),
+	                 PAI_ERR_CONFIG);
+	assert_non_null(strstr(err, "20-link.conf: a symbolic link, refusing to run"));
+	config_sources_free(&src);
+	/* unprivileged, a link is followed */
+	config_begin(&cfg, &src);
+	assert_int_equal(config_add_dropins(&cfg, &src, fd, dir, NULL, err, sizeof(err)), PAI_OK);
+	config_sources_free(&src);
+	remove_dropins(fd);
+}
+
+static void generation_is_a_whole_number(void **state)
+{
+	(void)state;
+	assert_int_equal(load("[user]\ngeneration = 4294967295\n"), PAI_OK);
+	assert_int_equal(cfg.generation, 4294967295u);
+	assert_int_equal(load(""), PAI_OK);
+	assert_int_equal(cfg.generation, 0);
+	fails_with("[user]\ngeneration = 4294967296\n",
+	           "t.conf:2: generation must be a whole number from 0 to 4294967295");
+	fails_with("[user]\ngeneration = -1\n", "t.conf:2: generation must");
+	fails_with("[user]\ngeneration = 3a\n", "t.conf:2: generation must");
+}
+
+static void sources_print_the_file_and_line_of_each_value(void **state)
+{
+	const char *const files[] = {"10-a.conf", "[user]\ngeneration = 7\n", NULL};
+	struct pai_config_sources src;
+	char *text = NULL, want[160];
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(load_layers("[aws]\n\ndeadline = 6\n", files, NULL, &src), PAI_OK);
+	src.dropin_dir = strdup(dir);
+	src.dropin_dir_found = true;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print_sources(&cfg, &src, f);
+	fclose(f);
+	assert_non_null(strstr(text, "# read: main.conf\n"));
+	snprintf(want, sizeof(want), "# drop-ins: %s/*.conf\n", dir);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "\ndeadline = 6                            # main.conf:3\n"));
+	snprintf(want, sizeof(want), "\ngeneration = 7                          # %s/10-a.conf:2\n",
+	         dir);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "\nmax_attempts = 3                        # default\n"));
+	free(text);
+	config_sources_free(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +608,15 @@ int main(void)
 	    cmocka_unit_test(shipped_config_uncommented_is_the_defaults),
 	    cmocka_unit_test(load_file_reports_path),
 	    cmocka_unit_test(print_round_trips),
+	    cmocka_unit_test(a_later_dropin_overrides_an_earlier_value),
+	    cmocka_unit_test(a_list_in_a_dropin_replaces_the_earlier_list),
+	    cmocka_unit_test(a_key_twice_in_one_dropin_is_an_error_with_its_file_and_line),
+	    cmocka_unit_test(checks_across_files_name_the_file_that_set_the_key),
+	    cmocka_unit_test(only_NAME_conf_files_are_read_in_byte_order),
+	    cmocka_unit_test(more_dropins_than_the_bound_is_an_error),
+	    cmocka_unit_test(a_privileged_load_judges_each_dropin_as_the_main_file),
+	    cmocka_unit_test(generation_is_a_whole_number),
+	    cmocka_unit_test(sources_print_the_file_and_line_of_each_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
