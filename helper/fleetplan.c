@@ -41,42 +41,56 @@ static bool mine(const struct fleet_in *in, const char *id)
 	return e && !strcmp(e->host_id, in->host->id);
 }
 
-/* A key no document names, made under some host's mark whose run is over: its creator
- * never published it (a lost reply, a lost race it could not clean up, a crash). The mark
- * is the proof the tool made it; the run being over, that no one will publish it. */
-static bool unpublished(const struct fleet_in *in, const struct keyplan_key *k)
+/* The marks that could have made key k: k was created within a mark's window (its run,
+ * with LEDGER_PENDING_SLACK either side for clocks). over: how many of those runs are over;
+ * returns how many there are. */
+static size_t covering_marks(const struct fleet_in *in, const struct keyplan_key *k, size_t *over)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	if (named(in, k->id) || ledger_find(in->ledger, k->id))
-		return false;
+	*over = 0;
 	for (i = 0; i < in->ledger->n_marks; i++) {
 		const struct ledger_mark *m = &in->ledger->m[i];
 
-		if (m->valid && !m->closed_by[0] && k->created >= m->at - LEDGER_PENDING_SLACK &&
-		    k->created <= m->at + (time_t)in->deadline + LEDGER_PENDING_SLACK &&
-		    in->now > m->at + (time_t)in->deadline + FLEET_CLAIM_SLACK)
-			return true;
+		if (!m->valid || m->closed_by[0] || k->created < m->at - LEDGER_PENDING_SLACK ||
+		    k->created > m->at + (time_t)in->deadline + LEDGER_PENDING_SLACK)
+			continue;
+		n++;
+		if (in->now > m->at + (time_t)in->deadline + FLEET_CLAIM_SLACK)
+			(*over)++;
 	}
-	return false;
+	return n;
 }
 
-/* A key another host is making right now (its mark's run is not over): not to be touched,
- * and, revoking, to be deleted once the revoked state is published. */
-static bool being_made(const struct fleet_in *in, const struct keyplan_key *k)
+/* A key no document names, made under a mark, when every run that could have made it is
+ * over: its maker never published it (a lost reply, a lost race it could not clean up, a
+ * crash). The mark is the proof the tool made it; all runs being over, and the key older
+ * than a run, that no one will publish it. One run still going is enough to leave it: a mark's
+ * window is wide (clocks), so an old run's mark may cover a key a slow run made a moment ago and is
+ * publishing. */
+static bool unpublished(const struct fleet_in *in, const struct keyplan_key *k)
 {
-	size_t i;
+	size_t n, over;
 
 	if (named(in, k->id) || ledger_find(in->ledger, k->id))
 		return false;
-	for (i = 0; i < in->ledger->n_marks; i++) {
-		const struct ledger_mark *m = &in->ledger->m[i];
+	/* younger than a whole run: its maker may still publish it, even when the maker's mark
+	 * is not visible yet (IAM is eventually consistent for tags too) */
+	if (in->now <= k->created + (time_t)in->deadline + FLEET_CLAIM_SLACK)
+		return false;
+	n = covering_marks(in, k, &over);
+	return n > 0 && over == n;
+}
 
-		if (m->valid && !m->closed_by[0] && k->created >= m->at - LEDGER_PENDING_SLACK &&
-		    k->created <= m->at + (time_t)in->deadline + LEDGER_PENDING_SLACK)
-			return true;
-	}
-	return false;
+/* A key another host may be making right now (a run that could have made it is not over):
+ * not to be touched, and, revoking, to be deleted once the revoked state is published. */
+static bool being_made(const struct fleet_in *in, const struct keyplan_key *k)
+{
+	size_t over;
+
+	if (named(in, k->id) || ledger_find(in->ledger, k->id))
+		return false;
+	return covering_marks(in, k, &over) > over;
 }
 
 static void add(char list[][IAM_KEY_ID_MAX], size_t *n, const char *id)

@@ -383,6 +383,32 @@ static void an_unpublished_key_goes_once_its_makers_run_is_over(void **st)
 	assert_true(in_list(w.p.delete_unnamed, w.p.n_delete_unnamed, K2));
 }
 
+static void an_old_runs_mark_does_not_make_a_key_being_published_an_orphan(void **st)
+{
+	static const struct hostid host_c = {"cccccccccccccccccccccccccccccccc", "bastion-c"};
+	struct world w;
+
+	(void)st;
+	world_init(&w);
+	key(&w, K1, true, NOW - DAY);
+	current(&w, K1, NOW - DAY);
+	w.in.profile_key = K1;
+	mark(&w, &host_b, NOW - 80); /* b's run is long over; its window reaches NOW + 48 */
+	mark(&w, &host_c, NOW - 2);  /* c made K2 a moment ago and is publishing it */
+	key(&w, K2, true, NOW - 1);
+	assert_int_equal(plan(&w)->verdict, FLEET_KEEP);
+	assert_false(deletes(&w.p, K2));
+	/* c's mark not visible yet (IAM's tags are eventually consistent): still left alone */
+	w.n_tags = 1;
+	assert_int_equal(plan(&w)->verdict, FLEET_KEEP);
+	assert_false(deletes(&w.p, K2));
+	/* both runs over and the key older than a run: it was never published */
+	w.n_tags = 2;
+	w.in.now = NOW + 8 + FLEET_CLAIM_SLACK + 1;
+	plan(&w);
+	assert_true(in_list(w.p.delete_unnamed, w.p.n_delete_unnamed, K2));
+}
+
 static void a_host_mode_key_of_this_host_goes_once_the_store_key_is_home(void **st)
 {
 	struct world w;
@@ -511,6 +537,7 @@ int main(void)
 	    cmocka_unit_test(a_revoked_store_stops_logins_until_it_is_lifted),
 	    cmocka_unit_test(a_foreign_key_in_the_profile_and_a_deleting_store_are_left_alone),
 	    cmocka_unit_test(an_unpublished_key_goes_once_its_makers_run_is_over),
+	    cmocka_unit_test(an_old_runs_mark_does_not_make_a_key_being_published_an_orphan),
 	    cmocka_unit_test(a_host_mode_key_of_this_host_goes_once_the_store_key_is_home),
 	    cmocka_unit_test(random_fleets_never_delete_a_key_without_proof),
 	};
