@@ -61,14 +61,22 @@ int prov_fail(int status, const char *fmt, ...)
 	return status;
 }
 
-void prov_audit(const struct run *r, const char *action, const char *key_id)
+void prov_audit_version(const struct run *r, const char *action, const char *key_id,
+                        const char *version)
 {
-	char login[300], key[160];
+	char login[300], key[160], ver[160];
 
 	prov_escape(r->login, login, sizeof(login));
 	prov_escape(key_id && key_id[0] ? key_id : "-", key, sizeof(key));
-	syslog(LOG_NOTICE, "user=%s iam_user=%s key=%s host=%s host_id=%s action=%s", login,
-	       r->iam_name[0] ? r->iam_name : "-", key, r->host.name, r->host.id, action);
+	prov_escape(version ? version : "", ver, sizeof(ver));
+	syslog(LOG_NOTICE, "user=%s iam_user=%s key=%s host=%s host_id=%s action=%s%s%s", login,
+	       r->iam_name[0] ? r->iam_name : "-", key, r->host.name, r->host.id, action,
+	       ver[0] ? " store_version=" : "", ver);
+}
+
+void prov_audit(const struct run *r, const char *action, const char *key_id)
+{
+	prov_audit_version(r, action, key_id, NULL);
 }
 
 int prov_exit_for(pai_err e)

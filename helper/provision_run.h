@@ -50,6 +50,10 @@ int prov_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2,
 
 /* Logs one audit line (AUTHPRIV notice) about the run's person and key_id ("-" if none). */
 void prov_audit(const struct run *r, const char *action, const char *key_id);
+/* The same line with the fleet store's version (store_version=ID) the key came from or went
+ * into. */
+void prov_audit_version(const struct run *r, const char *action, const char *key_id,
+                        const char *version);
 
 /* Copies s into out (outlen > 0), every byte outside printable ASCII as \xNN: what a
  * person or a server wrote may reach syslog and the terminal, never raw. */

@@ -87,10 +87,10 @@ class Fleet:
 	def machine_id(host):
 		return hashlib.sha256(("machine " + host).encode()).hexdigest()[:32]
 
-	def run(self, person, *args):
+	def run(self, person, *args, env=None):
 		t0, start = time.monotonic(), time.time()
 		p = subprocess.run(person.argv(*args), capture_output=True, text=True, timeout=180,
-		                   stdin=subprocess.DEVNULL, env=tl.clean_env())
+		                   stdin=subprocess.DEVNULL, env=env or tl.clean_env())
 		r = Result(person, args, p, time.monotonic() - t0, start, time.time())
 		self.results.append(r)
 		return r

@@ -94,6 +94,16 @@ def clean_env(**extra):
 	return env
 
 
+def syslog_env(capture, **extra):
+	"""The helper's environment with tests/preload/syslog-capture.so recording its syslog
+	lines into the file capture (an ASan helper needs its runtime first in LD_PRELOAD)."""
+	out = subprocess.run(["ldd", build_path("aws-iam-provision")], capture_output=True,
+	                     text=True).stdout
+	asan = [ln.split("=>")[1].split()[0] for ln in out.splitlines() if "libasan" in ln]
+	return clean_env(LD_PRELOAD=" ".join(asan + [build_path("tests/syslog-capture.so")]),
+	                 PAI_SYSLOG_CAPTURE=capture, **extra)
+
+
 def aws_cli_env(home, credentials_file=None, config_file=None, profile=None, **extra):
 	"""Environment for /usr/bin/aws against the local endpoint: no proxy, no IMDS, no pager."""
 	if config_file is None:

@@ -211,7 +211,7 @@ static pai_err publish(struct netrun *nr, struct store *s, const struct fleet_do
 	if (e && (describe(nr, s) != PAI_EXIT_OK || strcmp(s->version, token) != 0))
 		return e;
 	snprintf(version, SM_TOKEN_MAX, "%s", token);
-	prov_audit(r, "store-published", d->has_current ? d->current_id : "-");
+	prov_audit_version(r, "store-published", d->has_current ? d->current_id : "-", token);
 	return PAI_OK;
 }
 
@@ -273,7 +273,7 @@ static int deliver(struct netrun *nr, struct store *s)
 	                      sizeof(err));
 	if (e)
 		return prov_fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
-	prov_audit(r, "key-written", s->doc.current_id);
+	prov_audit_version(r, "key-written", s->doc.current_id, s->version);
 	prov_say(r,
 	         "AWS access key %s written to profile '%s' in ~/.aws/credentials (the fleet's, "
 	         "store version %.8s)",
@@ -450,7 +450,7 @@ static int keep(struct netrun *nr, struct store *s, const struct fleet_plan *p)
 		if (rc)
 			return rc;
 	} else {
-		prov_audit(r, "key-verified", s->doc.current_id);
+		prov_audit_version(r, "key-verified", s->doc.current_id, s->version);
 	}
 	if (p->rotation_waits)
 		prov_say(r,

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from pai_testlib import HOST, LOGIN, Helper, build_path, clean_env
+from pai_testlib import HOST, LOGIN, Helper, syslog_env
 
 CONVERGED = "pam-aws-iam:converged"
 ADDED = "pam-aws-iam:added"
@@ -32,16 +32,6 @@ def rec_id(kind, name):
 		name = name.lower()
 	v = int.from_bytes(hashlib.sha256((kind + ":" + name).encode()).digest()[:5], "big") >> 4
 	return "".join(B64[(v >> (30 - 6 * i)) & 63] for i in range(6))
-
-
-def syslog_env(capture):
-	"""The helper's environment with tests/preload/syslog-capture.so recording its syslog
-	lines into capture (an ASan helper needs its runtime first)."""
-	out = subprocess.run(["ldd", build_path("aws-iam-provision")], capture_output=True,
-	                     text=True).stdout
-	asan = [ln.split("=>")[1].split()[0] for ln in out.splitlines() if "libasan" in ln]
-	return clean_env(LD_PRELOAD=" ".join(asan + [build_path("tests/syslog-capture.so")]),
-	                 PAI_SYSLOG_CAPTURE=capture)
 
 
 def tags(ep, name=LOGIN):

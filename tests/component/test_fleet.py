@@ -5,7 +5,6 @@ in one Secrets Manager secret per IAM user, against the local endpoint. Hosts ar
 import concurrent.futures
 import json
 import os
-import subprocess
 import time
 
 import pytest
@@ -167,6 +166,20 @@ def test_a_new_key_missing_from_a_lagging_iam_is_not_repaired(fleet):
 	assert one(f, 1).key() == one(f, 0).key()
 
 
+def test_syslog_names_the_store_version(fleet, tmp_path):
+	f = fleet(hosts=2)
+	capture = str(tmp_path / "syslog")
+	for h in (0, 1):
+		assert f.run(one(f, h), env=tl.syslog_env(capture)).rc == 0
+	version = [v for v in f.ep.secret("pam-aws-iam/" + f.ep.user("person000")["id"])["versions"]
+	           if "AWSCURRENT" in v["stages"]][0]["id"]
+	with open(capture) as fh:
+		lines = fh.read().splitlines()
+	assert [ln for ln in lines if "action=store-published" in ln and version in ln], lines
+	assert [ln for ln in lines if "action=key-written" in ln and "host=host001" in ln
+	        and "store_version=" + version in ln], lines
+
+
 def test_status_and_dry_run(fleet):
 	f = fleet(hosts=1)
 	assert login(f).rc == 0
@@ -260,3 +273,28 @@ def test_host_mode_and_fleet_mode_hosts_of_one_person_do_not_take_each_others_ke
 		assert ra.rc == 0 and rb.rc == 0, ra.err + rb.err
 		assert (a.key(), one(f, 1).key()) == (ka, kb)
 		assert sorted(f.iam_keys("person000")) == sorted([ka, kb])
+
+
+def test_a_key_being_published_is_not_taken_for_an_old_marks_orphan(fleet, tmp_path):
+	"""A host's mark covers keys made up to LEDGER_PENDING_SLACK (120 s) around it. Another
+	host's mark set 80 s ago (its run long over) covered the key a slow rotation had just
+	made and not yet published: a verifying host deleted it as that old run's orphan, and the
+	rotation then published a key IAM no longer held."""
+	f = fleet(hosts=2, grace=60, verify_interval=2)
+	assert all(r.rc == 0 for r in f.logins(f.everyone()))
+	old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 80))
+	p = tl.run_aws(f.ep, ["iam", "tag-user", "--user-name", "person000", "--tags",
+	                      "Key=%s%s,Value=%s" % (tl.MARK_TAG, "0" * 32, old)],
+	               str(tmp_path), credentials_file=f.ep.admin_credentials_file)
+	assert p.returncode == 0, p.stderr
+	time.sleep(f.verify_interval + 1)
+	f.ep.faults(latency_ms=4000, only_actions=["PutSecretValue"], count=1)
+	with concurrent.futures.ThreadPoolExecutor(2) as ex:
+		rot = ex.submit(login, f, 0, 0, "--rotate")
+		time.sleep(1.5)
+		verify = login(f, 1)
+		rot = rot.result()
+	assert rot.rc == 0 and verify.rc == 0, rot.err + verify.err
+	new = f.store("person000")["current"]["id"]
+	assert new in f.iam_keys("person000"), f.ep.actions()
+	assert f.check() == []

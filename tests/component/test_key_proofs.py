@@ -6,14 +6,12 @@ tests/attack/test_local_attackers.py; the purge in tests/system."""
 import os
 import resource
 import subprocess
-import time
 
 import pytest
 
-from pai_testlib import HOST, LOGIN, build_path, clean_env, host_id, make_tmp_home
-from pai_testlib import LEDGER_TAG as LEDGER, MARK_TAG as MARK, OWNER_TAG as OWNER
+from pai_testlib import LOGIN, build_path, clean_env, host_id, make_tmp_home, syslog_env
+from pai_testlib import LEDGER_TAG as LEDGER, OWNER_TAG as OWNER
 
-SYSLOG_CAPTURE = build_path("tests/syslog-capture.so")
 
 
 def tags(ep, name):
@@ -23,16 +21,6 @@ def tags(ep, name):
 def keys(ep, name):
 	u = ep.user(name)
 	return sorted(k["id"] for k in u["keys"]) if u else []
-
-
-def preload_env(capture):
-	"""The helper's environment with the syslog capture preloaded; an ASan helper needs its
-	runtime first in the list."""
-	libs = [SYSLOG_CAPTURE]
-	out = subprocess.run(["ldd", build_path("aws-iam-provision")], capture_output=True,
-	                     text=True).stdout
-	asan = [ln.split("=>")[1].split()[0] for ln in out.splitlines() if "libasan" in ln]
-	return clean_env(LD_PRELOAD=" ".join(asan + libs), PAI_SYSLOG_CAPTURE=capture)
 
 
 # ---- 1: the IAM user must be this login's, exactly
@@ -227,7 +215,7 @@ def test_a_hostile_key_id_in_the_home_never_reaches_syslog_or_the_terminal(helpe
 	with open(helper.cred_path, "wb") as f:
 		f.write(evil)
 	capture = str(helper.tmp / "syslog")
-	p = subprocess.run(helper.argv(), capture_output=True, env=preload_env(capture),
+	p = subprocess.run(helper.argv(), capture_output=True, env=syslog_env(capture),
 	                   stdin=subprocess.DEVNULL, timeout=60)
 	assert p.returncode == 0, p.stderr
 	out = p.stdout + p.stderr
@@ -248,7 +236,7 @@ def test_server_text_in_errors_is_escaped_in_syslog(helper):
 	helper.configure(keys={"verify_interval": "0"})
 	assert helper.run().returncode == 0
 	helper.ep.hostile("newline_values", actions=["GetUser"])
-	p = subprocess.run(helper.argv(), capture_output=True, env=preload_env(capture),
+	p = subprocess.run(helper.argv(), capture_output=True, env=syslog_env(capture),
 	                   stdin=subprocess.DEVNULL, timeout=60)
 	assert p.returncode != 0
 	with open(capture, "rb") as f:

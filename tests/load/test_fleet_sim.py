@@ -8,8 +8,6 @@ host, every host holds the same key and IAM exactly that one. No login fails bec
 host won, and no secret shows in any output."""
 import time
 
-import pytest
-
 import fleetsim
 
 HOSTS, PEOPLE = 12, 20
