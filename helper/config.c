@@ -301,6 +301,7 @@ static const char *const partitions[] = {"aws", "aws-cn", "aws-us-gov", NULL};
 static const char *const on_limits[] = {"fail", "replace-oldest-managed", NULL};
 static const char *const passwords[] = {"no", "initial", NULL};
 static const char *const stores[] = {"host", "secretsmanager", NULL};
+static const char *const delivers[] = {"file", "process", NULL};
 
 #define OFF(f)  offsetof(struct pai_config, f)
 #define SZ(f)   sizeof(((struct pai_config *)0)->f)
@@ -352,6 +353,9 @@ static const struct key_def keys[] = {
      check_secret_prefix, 0},
     {"keys", "kms_key", K_STR, OFF(kms_key), SZ(kms_key), 0, 0, NULL, check_kms_key, 0},
     {"keys", "rotation_grace", K_UINT, OFF(rotation_grace), 0, 0, 2592000, NULL, NULL, 0},
+    {"keys", "deliver", K_ENUM, OFF(deliver), 0, 0, 0, delivers, NULL, 0},
+    {"keys", "session_seconds", K_UINT, OFF(session_seconds), 0, 900, 129600, NULL, NULL, 0},
+    {"keys", "session_refresh", K_UINT, OFF(session_refresh), 0, 900, 128700, NULL, NULL, 0},
     {"console", "show_url", K_BOOL, OFF(show_url), 0, 0, 0, NULL, NULL, 0},
     {"console", "password", K_ENUM, OFF(password), 0, 0, 0, passwords, NULL, 0},
     {"state", "dir", K_STR, OFF(state_dir), SZ(state_dir), 0, 0, NULL, check_abs_path, 0},
@@ -399,6 +403,9 @@ void config_defaults(struct pai_config *cfg)
 	cfg->store = PAI_STORE_HOST;
 	snprintf(cfg->secret_prefix, sizeof(cfg->secret_prefix), "pam-aws-iam/");
 	cfg->rotation_grace = 86400;
+	cfg->deliver = PAI_DELIVER_FILE;
+	cfg->session_seconds = 43200;
+	cfg->session_refresh = 1200;
 	cfg->show_url = true;
 	cfg->password = PAI_PASSWORD_NO;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pam_aws_iam");
@@ -703,6 +710,14 @@ static void check_whole(struct loader *ld)
 		     "verify_interval (%u) must be below rotation_grace (%u): a host must see a "
 		     "rotation before the replaced key stops working",
 		     c->verify_interval, c->rotation_grace);
+	}
+	if (c->session_seconds < c->session_refresh + 900) {
+		if (!at_key(ld, "keys", "session_seconds"))
+			at_key(ld, "keys", "session_refresh");
+		fail(ld,
+		     "session_seconds (%u) must be at least session_refresh (%u) + 900: a new "
+		     "session must be served for 15 minutes before it is renewed",
+		     c->session_seconds, c->session_refresh);
 	}
 	if (c->wait_until_usable >= c->deadline) {
 		if (!at_key(ld, "keys", "wait_until_usable"))

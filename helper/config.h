@@ -39,6 +39,7 @@ enum pai_partition { PAI_PARTITION_AWS, PAI_PARTITION_AWS_CN, PAI_PARTITION_AWS_
 enum pai_on_limit { PAI_ON_LIMIT_FAIL, PAI_ON_LIMIT_REPLACE_OLDEST_MANAGED };
 enum pai_console_password { PAI_PASSWORD_NO, PAI_PASSWORD_INITIAL };
 enum pai_store { PAI_STORE_HOST, PAI_STORE_SECRETSMANAGER };
+enum pai_deliver { PAI_DELIVER_FILE, PAI_DELIVER_PROCESS };
 
 struct pai_tag_template {
 	char key[PAI_CONF_TAG_KEY_MAX];
@@ -89,6 +90,11 @@ struct pai_config {
 	char secret_prefix[PAI_CONF_SECRET_PREFIX_MAX]; /* secret name = prefix + UserId */
 	char kms_key[PAI_CONF_ARN_MAX]; /* "" = the account's aws/secretsmanager key */
 	unsigned rotation_grace;        /* seconds a replaced key keeps working */
+	enum pai_deliver deliver;       /* the key into ~/.aws/credentials, or kept by the helper
+	                                 * and served as sessions (credproc.h) */
+	unsigned session_seconds;       /* deliver = process: GetSessionToken's duration */
+	unsigned session_refresh;       /* ...and a cached session is renewed this long before it
+	                                 * expires */
 
 	/* [console] */
 	bool show_url;
