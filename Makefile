@@ -59,7 +59,7 @@ CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/priv
              helper/config.c helper/scope.c helper/state.c helper/profile.c helper/credfile.c \
              helper/awscreds.c helper/safefile.c helper/template.c helper/validate.c \
              helper/buf.c helper/err.c helper/clock.c helper/hex.c helper/hostaddr.c helper/hostid.c \
-             helper/sha256.c \
+             helper/sha256.c helper/record.c helper/keyvault.c helper/sesscache.c \
              helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).
 PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/fleetplan.c helper/convplan.c \
@@ -75,8 +75,8 @@ NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_
              helper/net/fleet_actions.c \
              helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c
 # ...and the core code it calls.
-NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/netlib.c \
-                      helper/scope.c,$(CORE_SRCS)) $(PLAN_SRCS)
+NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c \
+                      helper/netlib.c helper/scope.c,$(CORE_SRCS)) $(PLAN_SRCS)
 NETLIB_SRCS := $(NET_SRCS) $(NETLIB_CORE_SRCS)
 
 obj = $(patsubst helper/%.c,$(B)/$(1)/%.o,$(2))

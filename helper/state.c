@@ -152,7 +152,7 @@ static void sweep_temps(int dfd, const char *name, time_t min_age)
 	closedir(d);
 }
 
-/* Replaces dir/name (dir: "users" or "." of the state dir) with data: safefile_replace's
+/* Replaces dir/name (dir: "users", "." or a subdir of the state dir) with data: safefile_replace's
  * random temporary name, fsync of the file, rename, checked fsync of the directory. */
 static pai_err write_atomic(int dirfd, const char *dir, const char *name, const char *data,
                             size_t len, time_t sweep_age)
@@ -246,6 +246,8 @@ static pai_err set_field(struct user_state *st, const char *k, const char *v)
 		return set_str(st->prev_key_id, sizeof(st->prev_key_id), v, valid_access_key_id);
 	if (!strcmp(k, "prev_until"))
 		return set_time(&st->prev_until, v);
+	if (!strcmp(k, "user_id"))
+		return set_str(st->user_id, sizeof(st->user_id), v, valid_unique_id);
 	if (!strcmp(k, "setup_pending")) {
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
 			return PAI_ERR_INVALID;
@@ -332,6 +334,8 @@ pai_err state_write(int dirfd, const struct user_state *st)
 	if (!e && st->prev_key_id[0])
 		e = buf_appendf(&b, "prev_key_id=%s\nprev_until=%lld\n", st->prev_key_id,
 		                (long long)st->prev_until);
+	if (!e && st->user_id[0])
+		e = buf_appendf(&b, "user_id=%s\n", st->user_id);
 	if (!e)
 		e = write_atomic(dirfd, "users", st->login, b.data, b.len, 0);
 	buf_free(&b);
@@ -342,6 +346,49 @@ pai_err state_remove(int dirfd, const char *login)
 {
 	char path[128];
 	pai_err e = user_path(login, path, sizeof(path));
+
+	if (e)
+		return e;
+	if (unlinkat(dirfd, path, 0) != 0 && errno != ENOENT)
+		return PAI_ERR_FILE;
+	return PAI_OK;
+}
+
+/* SUBDIR/<login> into path; PAI_ERR_INVALID for a login or subdir no file name can hold. */
+static pai_err sub_path(const char *subdir, const char *login, char *path, size_t len)
+{
+	int n;
+
+	if (!state_valid_login(login) || !state_valid_login(subdir))
+		return PAI_ERR_INVALID;
+	n = snprintf(path, len, "%s/%s", subdir, login);
+	return n < 0 || (size_t)n >= len ? PAI_ERR_INVALID : PAI_OK;
+}
+
+pai_err state_file_read(int dirfd, const char *subdir, const char *login, struct buf *b)
+{
+	char path[160];
+	pai_err e = sub_path(subdir, login, path, sizeof(path));
+
+	buf_reset(b);
+	return e ? e : read_small(dirfd, path, b);
+}
+
+pai_err state_file_write(int dirfd, const char *subdir, const char *login, const char *data,
+                         size_t len)
+{
+	char path[160];
+	pai_err e = sub_path(subdir, login, path, sizeof(path));
+
+	if (!e)
+		e = open_subdir(dirfd, subdir);
+	return e ? e : write_atomic(dirfd, subdir, login, data, len, 60);
+}
+
+pai_err state_file_remove(int dirfd, const char *subdir, const char *login)
+{
+	char path[160];
+	pai_err e = sub_path(subdir, login, path, sizeof(path));
 
 	if (e)
 		return e;
@@ -398,7 +445,9 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
 	return write_atomic(dirfd, ".", "alias", data, (size_t)n, 600);
 }
 
-pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
+/* Takes locks/<login><suffix>, waiting until deadline_ms. */
+static pai_err lock_file(int dirfd, const char *login, const char *suffix, long long deadline_ms,
+                         int *fd)
 {
 	struct safefile_trust mine = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
 	char path[128];
@@ -408,7 +457,7 @@ pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
 	*fd = -1;
 	if (!state_valid_login(login))
 		return PAI_ERR_INVALID;
-	n = snprintf(path, sizeof(path), "locks/%s.lock", login);
+	n = snprintf(path, sizeof(path), "locks/%s%s", login, suffix);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return PAI_ERR_INVALID;
 	*fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -442,6 +491,16 @@ file_err:
 	close(*fd);
 	*fd = -1;
 	return PAI_ERR_FILE;
+}
+
+pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
+{
+	return lock_file(dirfd, login, ".lock", deadline_ms, fd);
+}
+
+pai_err state_lock_session(int dirfd, const char *login, long long deadline_ms, int *fd)
+{
+	return lock_file(dirfd, login, ".session", deadline_ms, fd);
 }
 
 void state_unlock(int fd)

@@ -6,6 +6,9 @@
  *   locks/<login>.lock per-user flock serialising parallel logins of one person
  *   requests/<login>   the person's request allowance (--status, --rotate, --revoke)
  *   machine-id         this machine's ID when the system has none (hostid.h), made once
+ *   keys/<login>       deliver = process: the person's long-term key (keyvault.h)
+ *   sessions/<login>   deliver = process: the cached STS session (sesscache.h)
+ *   locks/<login>.session  per-user flock serialising the refresh of that session
  * Files are key=value lines, written atomically (temp file, fsync, rename, fsync dir). */
 #ifndef PAI_STATE_H
 #define PAI_STATE_H
@@ -15,6 +18,7 @@
 #include "err.h"
 #include "hostid.h"
 #include "aws_bounds.h"
+#include "buf.h"
 
 #define STATE_ALIAS_TTL (24 * 3600)
 
@@ -34,6 +38,7 @@ struct user_state {
 	char store_version[65]; /* fleet mode: the store's version the key came from ("" none), */
 	char prev_key_id[129];  /* the key it replaced ("" none), */
 	time_t prev_until;      /* valid until then */
+	char user_id[129];      /* the IAM user's UserId ("" in older records) */
 };
 
 /* Opens (creating users/, locks/ and requests/ as needed) the state dir. It must be a directory
@@ -58,7 +63,20 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
 /* Takes the per-user lock, waiting until deadline_ms (clock.h); *fd holds it.
  * PAI_ERR_TIMEOUT when the deadline passes first. */
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd);
+/* The same with locks/<login>.session, the lock of one person's session refresh (credproc.h),
+ * apart from the login's so that a login does not hold up the person's programs. */
+pai_err state_lock_session(int dirfd, const char *login, long long deadline_ms, int *fd);
 void state_unlock(int fd);
+
+/* One person's file in a subdirectory of the state dir that is made (0700) when first written:
+ * SUBDIR/<login>, judged as every state file (the helper's, not group/other-writable, at most
+ * 8 KiB). Reading: PAI_ERR_NOT_FOUND when the file or the subdirectory is absent, b reset
+ * first (b's bound must allow 8 KiB; the caller frees it, which wipes it). Writing is atomic
+ * (mode 0600). Removing an absent file is fine. */
+pai_err state_file_read(int dirfd, const char *subdir, const char *login, struct buf *b);
+pai_err state_file_write(int dirfd, const char *subdir, const char *login, const char *data,
+                         size_t len);
+pai_err state_file_remove(int dirfd, const char *subdir, const char *login);
 /* A machine ID (hostid.h) kept in the state dir, for systems without /etc/machine-id: read,
  * or made once (random, exclusively: parallel first runs agree on one). */
 pai_err state_machine_id(int dirfd, char out[HOSTID_LEN + 1]);
