@@ -60,7 +60,7 @@ CORE_SRCS := helper/main.c helper/provision.c helper/provision_run.c helper/priv
              helper/awscreds.c helper/safefile.c helper/template.c helper/validate.c \
              helper/buf.c helper/err.c helper/clock.c helper/hex.c helper/hostaddr.c helper/hostid.c \
              helper/sha256.c helper/record.c helper/keyvault.c helper/sesscache.c \
-             helper/netlib.c
+             helper/credproc.c helper/netlib.c
 # Decisions only the network half takes, from the core's pure code (libc only).
 PLAN_SRCS := helper/keyplan.c helper/ledger.c helper/fleetplan.c helper/convplan.c \
              helper/convrec.c
@@ -72,10 +72,10 @@ NET_SRCS  := helper/net/provision_net.c helper/net/key_actions.c helper/net/iam_
              helper/net/awsjson.c helper/net/secretsmanager.c helper/net/sm_reply.c \
              helper/net/awsretry.c helper/net/endpoints.c helper/net/http.c helper/net/iam.c \
              helper/net/iam_reply.c helper/net/imds.c helper/net/jsonsafe.c helper/net/fleetdoc.c \
-             helper/net/fleet_actions.c \
+             helper/net/fleet_actions.c helper/net/delivery.c helper/net/credproc_net.c \
              helper/net/signin.c helper/net/sigv4.c helper/net/xmlreply.c
 # ...and the core code it calls.
-NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c \
+NETLIB_CORE_SRCS := $(filter-out helper/main.c helper/provision.c helper/credproc.c \
                       helper/netlib.c helper/scope.c,$(CORE_SRCS)) $(PLAN_SRCS)
 NETLIB_SRCS := $(NET_SRCS) $(NETLIB_CORE_SRCS)
 

@@ -14,6 +14,7 @@ static const char usage_text[] =
     "                         [--status | --rotate [--now] | --revoke | --unrevoke |\n"
     "                          --check-config]\n"
     "                         [--dry-run] [--quiet]\n"
+    "       aws-iam-provision --credential-process\n"
     "       aws-iam-provision --version | --help\n";
 
 static const char help_text[] =
@@ -32,6 +33,9 @@ static const char help_text[] =
     "  --now           with --rotate, fleet mode, root only: the replaced key stops\n"
     "                  working at once (no rotation_grace)\n"
     "  --unrevoke      fleet mode, root only: lift a revoke; the next login makes a key\n"
+    "  --credential-process\n"
+    "                  ([keys] deliver = process) print an STS session of your IAM user as\n"
+    "                  the AWS CLI and SDKs read it; ~/.aws/config runs it for you\n"
     "  --check-config  validate the configuration and print the effective settings, each\n"
     "                  with the file and line that set it\n"
     "  --dry-run       print the calls that would change something; make none\n"
@@ -56,7 +60,8 @@ enum {
 	OPT_HELP,
 	OPT_CHECK,
 	OPT_NOW,
-	OPT_UNREVOKE
+	OPT_UNREVOKE,
+	OPT_CREDENTIAL_PROCESS
 };
 
 static const struct option longopts[] = {
@@ -69,6 +74,7 @@ static const struct option longopts[] = {
     {"now", no_argument, NULL, OPT_NOW},
     {"dry-run", no_argument, NULL, 'n'},
     {"check-config", no_argument, NULL, OPT_CHECK},
+    {"credential-process", no_argument, NULL, OPT_CREDENTIAL_PROCESS},
     {"quiet", no_argument, NULL, 'q'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -128,6 +134,7 @@ int main(int argc, char **argv)
 		case OPT_UNREVOKE: bad = set_action(&o, PROV_UNREVOKE); break;
 		case OPT_NOW: o.now = true; break;
 		case OPT_CHECK: bad = set_action(&o, PROV_CHECK_CONFIG); break;
+		case OPT_CREDENTIAL_PROCESS: bad = set_action(&o, PROV_CREDENTIAL_PROCESS); break;
 		case 'n': o.dry_run = true; break;
 		case 'q': o.quiet = true; break;
 		case OPT_VERSION: printf("aws-iam-provision %s\n", PAI_VERSION); return PAI_EXIT_OK;
@@ -144,5 +151,7 @@ int main(int argc, char **argv)
 		return usage("unexpected argument");
 	if (o.now && o.action != PROV_ROTATE)
 		return usage("--now goes with --rotate");
+	if (o.action == PROV_CREDENTIAL_PROCESS && o.dry_run)
+		return usage("--dry-run does not go with --credential-process");
 	return provision_main(&o);
 }

@@ -118,28 +118,60 @@ out:
 	return leave(h, &home, &aws, e);
 }
 
-static void set_region(const struct safedir *aws, const char *profile, const char *region,
-                       char *err, size_t errlen)
+/* What one edit changes (edit()): in ~/.aws/credentials, cred (n_cred of them) when the
+ * profile's key is expect_id (NULL: whatever it is); in ~/.aws/config, region when the profile
+ * has none, credential_process set to set_process, or removed when it is exactly
+ * drop_process. */
+struct edit_spec {
+	const struct credfile_kv *cred;
+	size_t n_cred;
+	const char *expect_id;
+	bool create; /* make ~/.aws and the files as needed */
+	const char *region;
+	const char *set_process;
+	const char *drop_process;
+};
+
+/* The config file's part of an edit; nothing is written when nothing changes. */
+static pai_err edit_config(const struct safedir *aws, const char *profile,
+                           const struct edit_spec *s, char *err, size_t errlen)
 {
 	struct credfile *cf = NULL;
-	struct credfile_kv kv = {"region", region};
-	char cur[64];
+	struct credfile_kv kv[2];
+	char cur[CREDFILE_MAX_VALUE + 1];
+	size_t n = 0;
+	pai_err e;
 
-	if (load(aws, CONFIG_FILE, CREDFILE_CONFIG, &cf, err, errlen))
+	e = load(aws, CONFIG_FILE, CREDFILE_CONFIG, &cf, err, errlen);
+	if (e)
 		goto out;
-	if (credfile_get(cf, profile, "region", cur, sizeof(cur)) != PAI_ERR_NOT_FOUND)
-		goto out; /* the person's own choice stays */
-	if (credfile_set_profile(cf, profile, &kv, 1) == PAI_OK)
-		save(aws, CONFIG_FILE, cf, err, errlen);
+	if (s->region && s->region[0] &&
+	    credfile_get(cf, profile, "region", cur, sizeof(cur)) == PAI_ERR_NOT_FOUND)
+		kv[n++] = (struct credfile_kv){"region", s->region}; /* the person's own stays */
+	e = credfile_get(cf, profile, PROFILE_PROCESS_KEY, cur, sizeof(cur));
+	if (s->set_process && (e || strcmp(cur, s->set_process) != 0))
+		kv[n++] = (struct credfile_kv){PROFILE_PROCESS_KEY, s->set_process};
+	else if (s->drop_process && !e && !strcmp(cur, s->drop_process))
+		kv[n++] = (struct credfile_kv){PROFILE_PROCESS_KEY, NULL};
+	e = PAI_OK;
+	if (!n)
+		goto out;
+	e = credfile_set_profile(cf, profile, kv, n);
+	if (e)
+		snprintf(err, errlen, "%s/%s: cannot set profile '%s'", aws->path, CONFIG_FILE,
+		         profile);
+	else
+		e = save(aws, CONFIG_FILE, cf, err, errlen);
 out:
 	credfile_free(cf);
+	return e;
 }
 
-/* The one edit of the managed profile: sets kv (n of them) when the profile's key is
- * expect_id (NULL: whatever it is), keeping every other byte; with create, makes ~/.aws and
- * the file as needed; then the region, when given, in ~/.aws/config. */
-static pai_err edit(const struct profile_home *h, const struct credfile_kv *kv, size_t n,
-                    const char *expect_id, bool create, const char *region, char *err,
+/* The one edit of the managed profile, keeping every other byte of both files: the
+ * credentials file's part (the key) first; then the config file's, whose failure is the
+ * edit's only when the edit has no credentials part (a region that cannot be set costs the
+ * person nothing: the key is what matters). */
+static pai_err edit(const struct profile_home *h, const struct edit_spec *s, char *err,
                     size_t errlen)
 {
 	struct safedir home, aws;
@@ -147,43 +179,49 @@ static pai_err edit(const struct profile_home *h, const struct credfile_kv *kv, 
 	char cur[129];
 	pai_err e;
 
-	e = enter(h, &home, &aws, create, err, errlen);
-	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0 && !create) {
+	e = enter(h, &home, &aws, s->create, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0 && !s->create) {
 		e = PAI_OK; /* no ~/.aws: nothing to remove */
 		goto out;
 	}
-	if (e)
-		goto out;
+	if (e || !s->n_cred)
+		goto config;
 	e = load(&aws, CREDENTIALS_FILE, CREDFILE_CREDENTIALS, &cf, err, errlen);
 	if (e)
 		goto out;
-	if (expect_id && (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
-	                  strcmp(cur, expect_id) != 0))
+	if (s->expect_id && (credfile_get(cf, h->profile, "aws_access_key_id", cur, sizeof(cur)) ||
+	                     strcmp(cur, s->expect_id) != 0))
 		goto out; /* not ours: left alone */
-	e = credfile_set_profile(cf, h->profile, kv, n);
+	e = credfile_set_profile(cf, h->profile, s->cred, s->n_cred);
 	if (e) {
 		snprintf(err, errlen, "%s/%s: cannot set profile '%s'", aws.path, CREDENTIALS_FILE,
 		         h->profile);
 		goto out;
 	}
 	e = save(&aws, CREDENTIALS_FILE, cf, err, errlen);
-	if (!e && region && region[0])
-		set_region(&aws, h->profile, region, err, errlen);
+config:
+	if (!e && (s->region || s->set_process || s->drop_process)) {
+		pai_err ce = edit_config(&aws, h->profile, s, err, errlen);
+
+		if (!s->n_cred)
+			e = ce;
+	}
 out:
 	credfile_free(cf);
 	return leave(h, &home, &aws, e);
 }
 
 pai_err profile_write_key(const struct profile_home *h, const char *id, const char *secret,
-                          const char *region, char *err, size_t errlen)
+                          const char *region, const char *drop_process, char *err, size_t errlen)
 {
 	const struct credfile_kv kv[3] = {
 	    {"aws_access_key_id", id},
 	    {"aws_secret_access_key", secret},
 	    {"aws_session_token", NULL},
 	};
+	struct edit_spec s = {kv, 3, NULL, true, region, NULL, drop_process};
 
-	return edit(h, kv, 3, NULL, true, region, err, errlen);
+	return edit(h, &s, err, errlen);
 }
 
 pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, char *err,
@@ -194,8 +232,47 @@ pai_err profile_remove_key(const struct profile_home *h, const char *expect_id, 
 	    {"aws_secret_access_key", NULL},
 	    {"aws_session_token", NULL},
 	};
+	struct edit_spec s = {kv, 3, expect_id, false, NULL, NULL, NULL};
 
-	return edit(h, kv, 3, expect_id, false, NULL, err, errlen);
+	return edit(h, &s, err, errlen);
+}
+
+pai_err profile_write_process(const struct profile_home *h, const char *line, const char *region,
+                              char *err, size_t errlen)
+{
+	struct edit_spec s = {NULL, 0, NULL, true, region, line, NULL};
+
+	return edit(h, &s, err, errlen);
+}
+
+pai_err profile_remove_process(const struct profile_home *h, const char *line, char *err,
+                               size_t errlen)
+{
+	struct edit_spec s = {NULL, 0, NULL, false, NULL, NULL, line};
+
+	return edit(h, &s, err, errlen);
+}
+
+pai_err profile_read_process(const struct profile_home *h, char *out, size_t outlen, char *err,
+                             size_t errlen)
+{
+	struct safedir home, aws;
+	struct credfile *cf = NULL;
+	pai_err e;
+
+	out[0] = '\0';
+	e = enter(h, &home, &aws, false, err, errlen);
+	if (e == PAI_ERR_NOT_FOUND && home.fd >= 0) {
+		e = PAI_OK; /* no ~/.aws yet */
+		goto out;
+	}
+	if (!e)
+		e = load(&aws, CONFIG_FILE, CREDFILE_CONFIG, &cf, err, errlen);
+	if (!e && credfile_get(cf, h->profile, PROFILE_PROCESS_KEY, out, outlen) != PAI_OK)
+		out[0] = '\0'; /* absent, or too long to be ours */
+out:
+	credfile_free(cf);
+	return leave(h, &home, &aws, e);
 }
 
 pai_err profile_read_secret(const struct profile_home *h, const char *expect_id, char *out,

@@ -17,8 +17,10 @@
 #include <unistd.h>
 #include "clock.h"
 #include "config.h"
+#include "credproc.h"
 #include "exit_status.h"
 #include "hostid.h"
+#include "keyvault.h"
 #include "netlib.h"
 #include "privs.h"
 #include "profile.h"
@@ -228,12 +230,36 @@ static int identify_host(struct run *r)
 
 /* ---- local view: state and the managed profile ---- */
 
+/* deliver = process: the key the helper holds, and what the home says: the credential_process
+ * line, and a static key the AWS CLI would take first. */
+static int read_local_process(struct run *r)
+{
+	char err[512] = "", line[PROCESS_LINE_MAX];
+	pai_err e;
+
+	keyvault_key_id(r->sdir, r->login, r->pv.person_uid, r->profile_key);
+	e = profile_read_key_id(&r->hf, r->home_key, sizeof(r->home_key), &r->home_not_a_key, err,
+	                        sizeof(err));
+	if (!e)
+		e = profile_read_process(&r->hf, line, sizeof(line), err, sizeof(err));
+	if (e)
+		return prov_fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
+	r->home_process_ok = !strcmp(line, r->process_line);
+	/* this host wrote it there (deliver = file before): taken out once the held key works */
+	r->home_key_ours =
+	    r->home_key[0] && ((prov_state_is_ours(r) && !strcmp(r->home_key, r->st.key_id)) ||
+	                       !strcmp(r->home_key, r->profile_key));
+	return PAI_EXIT_OK;
+}
+
 static int read_local(struct run *r)
 {
 	char err[512] = "";
 	pai_err e;
 
 	r->have_state = state_read(r->sdir, r->login, &r->st) == PAI_OK;
+	if (r->cfg.deliver == PAI_DELIVER_PROCESS)
+		return read_local_process(r);
 	e = profile_read_key_id(&r->hf, r->profile_key, sizeof(r->profile_key),
 	                        &r->profile_not_a_key, err, sizeof(err));
 	if (e)
@@ -241,12 +267,22 @@ static int read_local(struct run *r)
 	return PAI_EXIT_OK;
 }
 
+/* The home is as this host left it: the profile holds the key (deliver = file), or
+ * credential_process is in place and no static key stands in front of it (deliver = process). */
+static bool home_in_place(const struct run *r)
+{
+	if (r->cfg.deliver == PAI_DELIVER_FILE)
+		return true;
+	return r->home_process_ok && !r->home_key[0] && !r->home_not_a_key;
+}
+
 /* This host wrote the profile's key, it is young enough and set up; verified is whether it
  * was also verified within verify_interval (the fast path). */
 static bool key_in_place(const struct run *r, bool verified)
 {
 	return prov_state_is_ours(r) && !r->st.setup_pending && r->profile_key[0] &&
-	       !strcmp(r->profile_key, r->st.key_id) && r->now >= r->st.key_created &&
+	       !strcmp(r->profile_key, r->st.key_id) && home_in_place(r) &&
+	       r->now >= r->st.key_created &&
 	       r->now - r->st.key_created < (time_t)r->cfg.max_age_days * DAY &&
 	       (!verified || (r->now >= r->st.verified_at &&
 	                      r->now - r->st.verified_at < (time_t)r->cfg.verify_interval));
@@ -267,7 +303,7 @@ static int fast_path(const struct run *r)
 /* ---- the network half ---- */
 
 /* Loads pai-network.so (netlib.h) and runs the part of the flow that calls AWS. */
-static int call_network(struct run *r)
+int prov_call_network(struct run *r)
 {
 	provision_net_fn fn;
 	char err[512] = "";
@@ -286,6 +322,7 @@ static int call_network(struct run *r)
 
 static int prepare(struct run *r)
 {
+	char err[512] = "";
 	int rc;
 
 	rc = find_target(r);
@@ -311,22 +348,39 @@ static int prepare(struct run *r)
 	r->hf.pv = &r->pv;
 	r->hf.home = r->home;
 	r->hf.profile = r->cfg.keys_profile;
+	if (r->o->action == PROV_CREDENTIAL_PROCESS)
+		return PAI_EXIT_OK; /* the home is the person's business there */
+	/* deliver = file takes this line out of ~/.aws/config, where deliver = process put it */
+	if (credproc_command(r, r->process_line, sizeof(r->process_line), err, sizeof(err)) &&
+	    r->cfg.deliver == PAI_DELIVER_PROCESS)
+		return prov_fail(PAI_EXIT_FILE, "cannot write credential_process: %s", err);
 	return read_local(r);
 }
 
 /* A person (not root) may make AWS calls request_burst times at once, then one per
  * request_interval: IAM throttles per account, so one person's loop of --rotate would
- * otherwise fail everyone's logins. A login over the limit whose key is in place keeps it
- * unverified until the next login. */
+ * otherwise fail everyone's logins. */
+bool prov_take_request(struct run *r, long long *wait_s)
+{
+	*wait_s = 0;
+	return r->pv.ruid == 0 ||
+	       state_take_request(r->sdir, r->login, time(NULL), r->cfg.request_burst,
+	                          r->cfg.request_interval, wait_s) != PAI_ERR_LIMIT;
+}
+
+/* A login over the limit whose key is in place keeps it unverified until the next login. */
 static int take_request(struct run *r)
 {
-	static const char *const what[] = {"a login",  "--status", "--rotate",
-	                                   "--revoke", "",         "--unrevoke"};
+	static const char *const what[] = {"a login",
+	                                   "--status",
+	                                   "--rotate",
+	                                   "--revoke",
+	                                   "",
+	                                   "--unrevoke",
+	                                   "--credential-process"};
 	long long wait_s = 0;
 
-	if (r->pv.ruid == 0 ||
-	    state_take_request(r->sdir, r->login, time(NULL), r->cfg.request_burst,
-	                       r->cfg.request_interval, &wait_s) != PAI_ERR_LIMIT)
+	if (prov_take_request(r, &wait_s))
 		return PAI_EXIT_OK;
 	prov_audit(r, "rate-limited", NULL);
 	if (r->o->action == PROV_LOGIN && key_in_place(r, false))
@@ -359,7 +413,7 @@ static int run_locked(struct run *r)
 	rc = take_request(r);
 	if (rc)
 		return rc == -1 ? PAI_EXIT_OK : rc;
-	return call_network(r);
+	return prov_call_network(r);
 }
 
 int provision_main(const struct prov_opts *o)
@@ -387,6 +441,10 @@ int provision_main(const struct prov_opts *o)
 	}
 	if (rc)
 		goto out;
+	if (o->action == PROV_CREDENTIAL_PROCESS) {
+		rc = credproc_run(r);
+		goto out;
+	}
 	if (o->action == PROV_LOGIN && fast_path_ok(r)) {
 		rc = fast_path(r);
 		goto out;

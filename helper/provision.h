@@ -9,12 +9,13 @@
 #include "privs.h"
 
 enum prov_action {
-	PROV_LOGIN,        /* default: make sure the key is in place */
-	PROV_STATUS,       /* --status */
-	PROV_ROTATE,       /* --rotate */
-	PROV_REVOKE,       /* --revoke */
-	PROV_CHECK_CONFIG, /* --check-config */
-	PROV_UNREVOKE,     /* --unrevoke (fleet mode, root): keys may be made again */
+	PROV_LOGIN,              /* default: make sure the key is in place */
+	PROV_STATUS,             /* --status */
+	PROV_ROTATE,             /* --rotate */
+	PROV_REVOKE,             /* --revoke */
+	PROV_CHECK_CONFIG,       /* --check-config */
+	PROV_UNREVOKE,           /* --unrevoke (fleet mode, root): keys may be made again */
+	PROV_CREDENTIAL_PROCESS, /* --credential-process: an STS session as the SDKs read it */
 };
 
 struct prov_opts {

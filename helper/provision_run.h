@@ -19,8 +19,11 @@
 #include "provision.h"
 #include "state.h"
 
-#define PROG "aws-iam-provision"
-#define DAY  86400
+#define PROG             "aws-iam-provision"
+#define DAY              86400
+#define PROCESS_LINE_MAX 4097 /* credential_process's value, NUL included (credfile.h) */
+
+struct credproc; /* credproc.h */
 
 struct run {
 	const struct prov_opts *o;
@@ -37,8 +40,17 @@ struct run {
 	time_t now;
 	struct user_state st;
 	bool have_state;
+	/* the key this host delivers to the person: deliver = file, the managed profile's
+	 * aws_access_key_id; deliver = process, the key the helper holds (keyvault.h) */
 	char profile_key[129];
 	bool profile_not_a_key; /* the managed profile's key ID is not one: never echoed */
+	/* deliver = process: what the home says */
+	char process_line[PROCESS_LINE_MAX]; /* what credential_process must say here */
+	bool home_process_ok;                /* ~/.aws/config's profile says it */
+	char home_key[129];  /* a static key in ~/.aws/credentials' profile ("" none) */
+	bool home_not_a_key; /* ...a value there that is no key ID */
+	bool home_key_ours;  /* ...the key this host wrote there (deliver = file before) */
+	struct credproc *cp; /* --credential-process: its key and cache */
 };
 
 /* Prints one line for the person on stdout (escaped, prov_escape), unless --quiet. */
@@ -64,6 +76,13 @@ int prov_exit_for(pai_err e);
 
 /* The run's deadline on the clock_now_ms clock. */
 long long prov_deadline_ms(const struct run *r);
+
+/* ---- the executable's half only (provision.c), for credproc.c ---- */
+/* Loads pai-network.so and runs provision_net_run. */
+int prov_call_network(struct run *r);
+/* Takes one of the person's requests that call AWS (root: always granted); false when over
+ * [keys] request_burst, with *wait_s the seconds until the next one. */
+bool prov_take_request(struct run *r, long long *wait_s);
 
 /* True when the state file is this host's record of this person's IAM user and profile (by
  * host ID, or by short name in a record from before 0.2: prov_state_is_legacy). */

@@ -249,13 +249,14 @@ static void remember(struct netrun *nr, const struct store *s, const struct flee
 	}
 	net_record(nr, d->current_id, d->current_created);
 	nr->key_in_place = true;
+	delivery_ensure(nr);
 }
 
 /* The store's current key into the home (the value fetched when not in hand). */
 static int deliver(struct netrun *nr, struct store *s)
 {
 	struct run *r = nr->r;
-	char err[512] = "";
+	char err[512] = "", more[64];
 	pai_err e;
 
 	if (!s->have_doc) {
@@ -269,15 +270,13 @@ static int deliver(struct netrun *nr, struct store *s)
 			                 "login tries again",
 			                 s->name);
 	}
-	e = profile_write_key(&r->hf, s->doc.current_id, s->doc.current_secret, r->cfg.region, err,
-	                      sizeof(err));
+	e = delivery_put(nr, s->doc.current_id, s->doc.current_secret, s->doc.current_created, err,
+	                 sizeof(err));
 	if (e)
 		return prov_fail(PAI_EXIT_FILE, "%s", err[0] ? err : pai_strerror(e));
 	prov_audit_version(r, "key-written", s->doc.current_id, s->version);
-	prov_say(r,
-	         "AWS access key %s written to profile '%s' in ~/.aws/credentials (the fleet's, "
-	         "store version %.8s)",
-	         s->doc.current_id, r->cfg.keys_profile, s->version);
+	snprintf(more, sizeof(more), " (the fleet's, store version %.8s)", s->version);
+	delivery_say(nr, s->doc.current_id, more);
 	return PAI_EXIT_OK;
 }
 
@@ -346,8 +345,8 @@ static int make_key(struct netrun *nr, struct store *s, const struct fleet_plan 
 
 		snprintf(key.id, sizeof(key.id), "%s", r->profile_key);
 		if (!k ||
-		    profile_read_secret(&r->hf, r->profile_key, key.secret, sizeof(key.secret), err,
-		                        sizeof(err)) ||
+		    delivery_read_secret(nr, r->profile_key, key.secret, sizeof(key.secret), err,
+		                         sizeof(err)) ||
 		    !fleetdoc_valid_secret(key.secret)) {
 			iam_access_key_wipe(&key);
 			return prov_fail(PAI_EXIT_FILE, "cannot move key %s into the store: %s",
@@ -520,7 +519,7 @@ int fleet_actions_login(struct netrun *nr, enum fleet_action a)
 			break;
 		case FLEET_REVOKED_STOP:
 			if (p.remove_from_home[0] &&
-			    profile_remove_key(&r->hf, p.remove_from_home, err, sizeof(err)))
+			    delivery_remove(nr, p.remove_from_home, err, sizeof(err)))
 				prov_fail(PAI_EXIT_FILE, "%s", err);
 			state_remove(r->sdir, r->login);
 			rc = prov_fail(PAI_EXIT_REFUSED, "%s", p.why);
@@ -565,6 +564,8 @@ int fleet_actions_revoke(struct netrun *nr, bool lift)
 		if (r->o->dry_run) {
 			if (!r->o->quiet)
 				fleet_plan_print(&p, stdout);
+			if (!lift)
+				delivery_revoke_sessions(nr);
 			store_wipe(&s);
 			return PAI_EXIT_OK;
 		}
@@ -590,10 +591,14 @@ int fleet_actions_revoke(struct netrun *nr, bool lift)
 		         "(store version %.8s)",
 		         r->iam_name, version);
 	} else if (!rc) {
-		/* published first: a rotation racing this loses its compare-and-swap */
+		/* published first: a rotation racing this loses its compare-and-swap; then the
+		 * keys, then the sessions they gave, which outlive them */
+		int src;
+
 		delete_keys(nr, p.delete_after, p.n_delete_after, NULL);
-		if (p.remove_from_home[0] &&
-		    profile_remove_key(&r->hf, p.remove_from_home, err, sizeof(err)))
+		src = delivery_revoke_sessions(nr);
+		if ((p.remove_from_home[0] || r->cfg.deliver == PAI_DELIVER_PROCESS) &&
+		    delivery_remove(nr, p.remove_from_home, err, sizeof(err)))
 			prov_fail(PAI_EXIT_FILE, "%s", err);
 		state_remove(r->sdir, r->login);
 		prov_audit(r, "store-revoked", NULL);
@@ -601,7 +606,7 @@ int fleet_actions_revoke(struct netrun *nr, bool lift)
 		         "AWS keys of IAM user %s revoked on every host (store version %.8s); an "
 		         "administrator lifts it with: aws-iam-provision --user %s --unrevoke",
 		         r->iam_name, version, r->login);
-		rc = nr->status;
+		rc = src ? src : nr->status;
 	}
 	store_wipe(&s);
 	return rc;

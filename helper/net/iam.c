@@ -408,6 +408,27 @@ pai_err iam_create_login_profile(struct aws_client *c, const char *user, const c
 	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
 }
 
+pai_err iam_deny_sessions_before(struct aws_client *c, const char *user, time_t before)
+{
+	struct aws_query q = {.action = "PutUserPolicy"};
+	char when[32], doc[400];
+	struct tm tm;
+	pai_err e = PAI_OK;
+
+	if (!c || !ok_user(user) || before < 0 || !gmtime_r(&before, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return PAI_ERR_INVALID;
+	snprintf(doc, sizeof(doc),
+	         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"RevokeOlderSessions\","
+	         "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":"
+	         "{\"DateLessThan\":{\"aws:TokenIssueTime\":\"%s\"}}}]}",
+	         when);
+	add(&q, &e, "PolicyDocument", doc);
+	add(&q, &e, "PolicyName", IAM_REVOKE_POLICY_NAME);
+	add(&q, &e, "UserName", user);
+	return call(c, AWS_IAM, &q, e, NULL, NULL, NULL);
+}
+
 pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
                                 struct aws_result *res)
 {

@@ -109,6 +109,14 @@ pai_err iam_get_access_key_last_used(struct aws_client *c, const char *key_id,
 pai_err iam_list_account_aliases(struct aws_client *c, char alias[64], struct aws_result *res);
 pai_err iam_create_login_profile(struct aws_client *c, const char *user, const char *password,
                                  bool reset_required, struct aws_result *res);
+/* The inline user policy --revoke puts on a user with [keys] deliver = process (the IAM
+ * console's "Revoke active sessions" does the same): every action denied to credentials whose
+ * aws:TokenIssueTime is before a moment. Long-term keys carry no issue time and are not
+ * affected; STS GetCallerIdentity is never denied (AWS). Put again, it replaces itself. */
+#define IAM_REVOKE_POLICY_NAME "pam-aws-iam-revoke-older-sessions"
+/* PutUserPolicy of that policy with the moment before, run now (details of a failure:
+ * aws_client_last_error). */
+pai_err iam_deny_sessions_before(struct aws_client *c, const char *user, time_t before);
 /* STS GetCallerIdentity with the client's credentials. */
 pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
                                 struct aws_result *res);

@@ -286,7 +286,7 @@ static int save_new_key(struct netrun *nr, struct iam_access_key *k, const struc
 	ledger_tags(nr, p, deactivated, false, &b);
 	if (iam_tag_user(nr->c, r->iam_name, b.t, b.n, NULL))
 		nr->status = net_call_fail(nr, "TagUser (key ledger)", PAI_ERR_AWS);
-	e = profile_write_key(&r->hf, k->id, k->secret, r->cfg.region, err, sizeof(err));
+	e = delivery_put(nr, k->id, k->secret, created, err, sizeof(err));
 	if (e) {
 		/* the secret is gone with us: the new key is useless, take it back */
 		struct keyplan_step s = {{0}, KEYPLAN_WHY_REPLACED};
@@ -300,11 +300,9 @@ static int save_new_key(struct netrun *nr, struct iam_access_key *k, const struc
 	}
 	nr->key_in_place = true;
 	prov_audit(r, "key-written", k->id);
-	prov_say(r,
-	         "AWS access key %s written to profile '%s' in ~/.aws/credentials (new keys "
-	         "take a few seconds to work)",
-	         k->id, r->cfg.keys_profile);
+	delivery_say(nr, k->id, " (new keys take a few seconds to work)");
 	net_record(nr, k->id, created);
+	delivery_tidy(nr);
 	if (p->n_delete_after || deleted->n)
 		delete_keys(nr, p->delete_after, p->n_delete_after, deleted);
 	if (r->cfg.wait_until_usable)
@@ -366,6 +364,7 @@ static int keep_key(struct netrun *nr, const struct keyplan *p, const bool *deac
 	net_finish_url(nr);
 	nr->key_in_place = true;
 	net_record(nr, p->ours, key_actions_created(nr, km));
+	delivery_ensure(nr);
 	prov_audit(r, "key-verified", p->ours);
 	net_show_url(nr);
 	return net_login_status(nr, 0);
@@ -421,27 +420,36 @@ int key_actions_revoke(struct netrun *nr)
 	struct untag_batch deleted = {{0}, 0};
 	struct keyplan p;
 	char err[512] = "";
-	int rc;
+	int rc, src;
 
-	if (plan_or_stop(nr, KEYPLAN_REVOKE, &p, &rc))
+	if (plan_or_stop(nr, KEYPLAN_REVOKE, &p, &rc)) {
+		if (r->o->dry_run)
+			delivery_revoke_sessions(nr);
 		return rc;
+	}
 	rc = first_round(nr, &p, false, deactivated, &deleted);
 	if (deleted.n && iam_untag_user(nr->c, r->iam_name, deleted.k, deleted.n, NULL))
 		net_call_fail(nr, "UntagUser", PAI_ERR_AWS); /* harmless: pruned next time */
+	/* the key is gone, so no session can be newer than now: end those it gave */
+	src = delivery_revoke_sessions(nr);
 	if (rc || nr->status)
 		return rc ? rc : nr->status;
 	if (p.verdict == KEYPLAN_NOTHING) {
+		if (r->cfg.deliver == PAI_DELIVER_PROCESS &&
+		    delivery_remove(nr, "", err, sizeof(err)))
+			return prov_fail(PAI_EXIT_FILE, "%s", err);
 		prov_say(r, "this host holds no key of IAM user %s: nothing to revoke",
 		         r->iam_name);
-		return PAI_EXIT_OK;
+		return src;
 	}
-	if (profile_remove_key(&r->hf, p.ours, err, sizeof(err)))
+	if (delivery_remove(nr, p.ours, err, sizeof(err)))
 		return prov_fail(PAI_EXIT_FILE, "%s", err);
 	state_remove(r->sdir, r->login);
 	prov_audit(r, "key-revoked", p.ours);
-	prov_say(r, "AWS access key %s deleted and removed from profile '%s'", p.ours,
-	         r->cfg.keys_profile);
-	return nr->status;
+	prov_say(r, "AWS access key %s deleted and removed from profile '%s'%s", p.ours,
+	         r->cfg.keys_profile,
+	         r->cfg.deliver == PAI_DELIVER_PROCESS ? " (credential_process taken out)" : "");
+	return src ? src : nr->status;
 }
 
 int key_actions_save_first(struct netrun *nr, struct iam_access_key *k)

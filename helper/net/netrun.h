@@ -5,7 +5,9 @@
  *   provision_net.c  the entry point; login, revoke and status flows; the AWS client; the URL
  *   iam_user.c       the IAM user: ownership, creation, groups and policies, console password
  *   key_actions.c    the person's keys: the plan (keyplan.h) asked for and carried out
- *   converge.c       an existing user's groups, policies and tags brought to the config */
+ *   converge.c       an existing user's groups, policies and tags brought to the config
+ *   delivery.c       where the key goes ([keys] deliver): the home, or the helper's keeping
+ *   credproc_net.c   --credential-process's renewal of the person's session */
 #ifndef PAI_NETRUN_H
 #define PAI_NETRUN_H
 
@@ -105,6 +107,45 @@ int fleet_actions_login(struct netrun *nr, enum fleet_action a);
 int fleet_actions_revoke(struct netrun *nr, bool lift);
 /* --status: the store's version, the key's age, the grace. */
 void fleet_actions_status(struct netrun *nr);
+/* ---- delivery.c ([keys] deliver: file, the managed profile of ~/.aws/credentials; process,
+ * the helper's keys/<login> and credential_process in ~/.aws/config) ---- */
+/* Puts a new key where the person's programs get it (created: IAM's time of the key). File:
+ * into the profile (and the helper's held key, cached session and credential_process line
+ * dropped); process: credential_process into ~/.aws/config first, then the key into
+ * keys/<login> (and the cached session of the key it replaces dropped). A failure (one line in
+ * err) leaves the key undelivered: the caller takes it back. */
+pai_err delivery_put(struct netrun *nr, const char *id, const char *secret, time_t created,
+                     char *err, size_t errlen);
+/* After the state is recorded (deliver = process): the static key this host once wrote into
+ * ~/.aws/credentials taken out, now that the held key is what the person's programs get. */
+void delivery_tidy(struct netrun *nr);
+/* A verified key already delivered (deliver = process): credential_process put back when the
+ * home lost it, then delivery_tidy. A failure is a warning (nr->status). */
+void delivery_ensure(struct netrun *nr);
+/* Before a login changes anything (deliver = process): a static key in the managed profile
+ * that this host cannot prove it wrote (its state, its ledger entry) would be used by the AWS
+ * CLI and SDKs before credential_process: an error, nothing changed. */
+int delivery_check_home(struct netrun *nr);
+/* Takes key expect_id out of the person's reach: the profile's lines (file); the held key, the
+ * cached session and credential_process (process). */
+pai_err delivery_remove(struct netrun *nr, const char *expect_id, char *err, size_t errlen);
+/* --revoke with deliver = process, once the keys are deleted: IAM refuses every session
+ * issued before now (iam_deny_sessions_before) and the cached session is dropped. A status. */
+int delivery_revoke_sessions(struct netrun *nr);
+/* The secret of the key this host delivers, when its ID is expect_id (out wiped otherwise). */
+pai_err delivery_read_secret(struct netrun *nr, const char *expect_id, char *out, size_t outlen,
+                             char *err, size_t errlen);
+/* One line for the person: key id is in place, how they get it; then more (may be ""). */
+void delivery_say(const struct netrun *nr, const char *id, const char *more);
+/* --status: how the key reaches the person; with deliver = process, the cached session. */
+void delivery_status(const struct netrun *nr);
+
+/* ---- credproc_net.c ---- */
+/* --credential-process (credproc.h): renews r->cp->cache with GetSessionToken, signed with the
+ * held key (r->cp->key), and writes it to sessions/<login>; on failure sets r->cp->why, and
+ * remembers a failure that may pass in the cache file. Prints nothing. A PAI_EXIT_* status. */
+int credproc_net_refresh(struct run *r);
+
 /* ---- converge.c ---- */
 /* The config's tags for this login and host (templates expanded). */
 int converge_expand_tags(const struct run *r, struct iam_tag *tags, size_t *n);

@@ -127,6 +127,7 @@ void net_record(struct netrun *nr, const char *key_id, time_t created)
 	snprintf(st.store_version, sizeof(st.store_version), "%s", nr->store_version);
 	snprintf(st.prev_key_id, sizeof(st.prev_key_id), "%s", nr->prev_key_id);
 	st.prev_until = nr->prev_until;
+	snprintf(st.user_id, sizeof(st.user_id), "%s", nr->u.user_id);
 	if (state_write(r->sdir, &st))
 		nr->status = prov_fail(PAI_EXIT_FILE, "cannot write state for %s in %s", r->login,
 		                       r->cfg.state_dir);
@@ -170,6 +171,8 @@ static int do_login(struct netrun *nr)
 	rc = net_queue_alias(nr);
 	if (!rc)
 		rc = iam_user_list_keys(nr);
+	if (!rc)
+		rc = delivery_check_home(nr);
 	if (rc)
 		return rc;
 	iam_user_setup_if_needed(nr);
@@ -193,7 +196,13 @@ static int do_revoke(struct netrun *nr)
 	if (rc)
 		return rc;
 	if (missing) {
+		char err[512] = "";
+
 		state_remove(r->sdir, r->login);
+		/* a held key and session of a user now gone */
+		if (r->cfg.deliver == PAI_DELIVER_PROCESS &&
+		    delivery_remove(nr, "", err, sizeof(err)))
+			prov_fail(PAI_EXIT_FILE, "%s", err);
 		prov_say(r, "IAM user %s does not exist: nothing to revoke", r->iam_name);
 		return PAI_EXIT_OK;
 	}
@@ -271,6 +280,7 @@ static int do_status(struct netrun *nr)
 	}
 	if (r->cfg.store == PAI_STORE_SECRETSMANAGER)
 		fleet_actions_status(nr);
+	delivery_status(nr);
 	converge_status(nr);
 	net_show_url(nr);
 	return PAI_EXIT_OK;
@@ -286,6 +296,8 @@ int provision_net_run(struct run *r, size_t run_size, const char *version)
 		return prov_fail(PAI_EXIT_INTERNAL,
 		                 "pai-network.so is from another build (version %s); reinstall",
 		                 PAI_VERSION);
+	if (r->o->action == PROV_CREDENTIAL_PROCESS)
+		return credproc_net_refresh(r); /* the person's own key: no admin identity */
 	nr = calloc(1, sizeof(*nr));
 	if (!nr)
 		return prov_fail(PAI_EXIT_INTERNAL, "out of memory");
