@@ -64,28 +64,36 @@ void keyvault_key_id(int dirfd, const char *login, uid_t uid, char out[IAM_KEY_I
 	held_key_wipe(&k);
 }
 
-pai_err keyvault_write(int dirfd, const struct held_key *k)
+pai_err keyvault_serialize(const struct held_key *k, struct buf *b)
 {
-	struct buf b;
 	pai_err e;
 
 	if (!state_valid_login(k->login) || !valid_unique_id(k->user_id) ||
 	    !valid_access_key_id(k->key_id) || !valid_secret_key(k->secret) || k->created < 0)
 		return PAI_ERR_INVALID;
+	e = buf_append_str(b, KEYVAULT_MAGIC "\n");
+	if (!e)
+		e = record_put(b, "login", k->login);
+	if (!e)
+		e = record_put_num(b, "uid", (unsigned long long)k->uid);
+	if (!e)
+		e = record_put(b, "user_id", k->user_id);
+	if (!e)
+		e = record_put(b, "key_id", k->key_id);
+	if (!e)
+		e = record_put(b, "secret", k->secret);
+	if (!e)
+		e = record_put_num(b, "created", (unsigned long long)k->created);
+	return e;
+}
+
+pai_err keyvault_write(int dirfd, const struct held_key *k)
+{
+	struct buf b;
+	pai_err e;
+
 	buf_init(&b, RECORD_MAX_BYTES);
-	e = buf_append_str(&b, KEYVAULT_MAGIC "\n");
-	if (!e)
-		e = record_put(&b, "login", k->login);
-	if (!e)
-		e = record_put_num(&b, "uid", (unsigned long long)k->uid);
-	if (!e)
-		e = record_put(&b, "user_id", k->user_id);
-	if (!e)
-		e = record_put(&b, "key_id", k->key_id);
-	if (!e)
-		e = record_put(&b, "secret", k->secret);
-	if (!e)
-		e = record_put_num(&b, "created", (unsigned long long)k->created);
+	e = keyvault_serialize(k, &b);
 	if (!e)
 		e = state_file_write(dirfd, KEYVAULT_SUBDIR, k->login, b.data, b.len);
 	buf_free(&b);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "aws_bounds.h"
+#include "buf.h"
 #include "err.h"
 
 #define KEYVAULT_MAGIC  "pam-aws-iam-key v1"
@@ -37,6 +38,9 @@ pai_err keyvault_read(int dirfd, const char *login, struct held_key *k);
 /* The same, for the key ID only (the secret is wiped before it returns): out "" when absent,
  * unreadable or held for another uid. */
 void keyvault_key_id(int dirfd, const char *login, uid_t uid, char out[IAM_KEY_ID_MAX]);
+/* Appends k's record to b (a buf bound of RECORD_MAX_BYTES fits any); PAI_ERR_INVALID for a
+ * value the parser would refuse. */
+pai_err keyvault_serialize(const struct held_key *k, struct buf *b);
 /* Writes keys/<login> atomically (0600). PAI_ERR_INVALID for a value the parser would refuse. */
 pai_err keyvault_write(int dirfd, const struct held_key *k);
 /* Removes keys/<login>; absent is fine. */

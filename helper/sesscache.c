@@ -69,8 +69,9 @@ pai_err sesscache_parse(const char *data, size_t len, const char *login, struct 
 		    (c->has_session && !record_time(expires, &c->expires)))
 			e = PAI_ERR_INVALID;
 	}
-	if (!e && (failed_at[0] ? !record_time(failed_at, &c->failed_at) : c->failure[0] != '\0'))
-		e = PAI_ERR_INVALID;
+	if (!e && ((failed_at[0] && !record_time(failed_at, &c->failed_at)) ||
+	           (c->failure[0] && !c->failed_at)))
+		e = PAI_ERR_INVALID; /* a failure is remembered with its time */
 	secret_wipe(expires, sizeof(expires));
 	if (e)
 		sess_cache_wipe(c);
@@ -91,9 +92,8 @@ pai_err sesscache_read(int dirfd, const char *login, struct sess_cache *c)
 	return e;
 }
 
-pai_err sesscache_write(int dirfd, const struct sess_cache *c)
+pai_err sesscache_serialize(const struct sess_cache *c, struct buf *b)
 {
-	struct buf b;
 	pai_err e;
 
 	if (!state_valid_login(c->login) || !valid_unique_id(c->user_id) ||
@@ -103,30 +103,39 @@ pai_err sesscache_write(int dirfd, const struct sess_cache *c)
 	      !valid_token(c->token) || c->expires < 0)) ||
 	    c->failed_at < 0)
 		return PAI_ERR_INVALID;
-	buf_init(&b, RECORD_MAX_BYTES);
-	e = buf_append_str(&b, SESSCACHE_MAGIC "\n");
+	e = buf_append_str(b, SESSCACHE_MAGIC "\n");
 	if (!e)
-		e = record_put_num(&b, "uid", (unsigned long long)c->uid);
+		e = record_put_num(b, "uid", (unsigned long long)c->uid);
 	if (!e)
-		e = record_put(&b, "login", c->login);
+		e = record_put(b, "login", c->login);
 	if (!e)
-		e = record_put(&b, "user_id", c->user_id);
+		e = record_put(b, "user_id", c->user_id);
 	if (!e)
-		e = record_put(&b, "key_id", c->key_id);
+		e = record_put(b, "key_id", c->key_id);
 	if (!e && c->has_session) {
-		e = record_put(&b, "access_key_id", c->access_key_id);
+		e = record_put(b, "access_key_id", c->access_key_id);
 		if (!e)
-			e = record_put(&b, "secret", c->secret);
+			e = record_put(b, "secret", c->secret);
 		if (!e)
-			e = record_put(&b, "token", c->token);
+			e = record_put(b, "token", c->token);
 		if (!e)
-			e = record_put_num(&b, "expires", (unsigned long long)c->expires);
+			e = record_put_num(b, "expires", (unsigned long long)c->expires);
 	}
 	if (!e && c->failed_at) {
-		e = record_put_num(&b, "failed_at", (unsigned long long)c->failed_at);
+		e = record_put_num(b, "failed_at", (unsigned long long)c->failed_at);
 		if (!e && c->failure[0])
-			e = record_put(&b, "failure", c->failure);
+			e = record_put(b, "failure", c->failure);
 	}
+	return e;
+}
+
+pai_err sesscache_write(int dirfd, const struct sess_cache *c)
+{
+	struct buf b;
+	pai_err e;
+
+	buf_init(&b, RECORD_MAX_BYTES);
+	e = sesscache_serialize(c, &b);
 	if (!e)
 		e = state_file_write(dirfd, SESSCACHE_SUBDIR, c->login, b.data, b.len);
 	buf_free(&b);

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "aws_bounds.h"
+#include "buf.h"
 #include "err.h"
 
 #define SESSCACHE_MAGIC     "pam-aws-iam-session v1"
@@ -47,6 +48,9 @@ pai_err sesscache_parse(const char *data, size_t len, const char *login, struct 
 /* Reads sessions/<login>: PAI_ERR_NOT_FOUND when absent, PAI_ERR_INVALID when unparsable,
  * PAI_ERR_FILE for a file not the helper's; c wiped on failure. */
 pai_err sesscache_read(int dirfd, const char *login, struct sess_cache *c);
+/* Appends c's record to b (a buf bound of RECORD_MAX_BYTES fits any); PAI_ERR_INVALID for
+ * what the parser would refuse. */
+pai_err sesscache_serialize(const struct sess_cache *c, struct buf *b);
 /* Writes sessions/<login> atomically (0600); PAI_ERR_INVALID for what the parser refuses. */
 pai_err sesscache_write(int dirfd, const struct sess_cache *c);
 /* Removes sessions/<login>; absent is fine. */

@@ -63,6 +63,32 @@ static void defaults_match_the_documentation(void **state)
 	assert_true(cfg.show_url);
 	assert_int_equal(cfg.password, PAI_PASSWORD_NO);
 	assert_string_equal(cfg.state_dir, "/var/lib/pam_aws_iam");
+	assert_int_equal(cfg.deliver, PAI_DELIVER_FILE);
+	assert_int_equal(cfg.session_seconds, 43200);
+	assert_int_equal(cfg.session_refresh, 1200);
+}
+
+static void deliver_process_and_its_session_bounds(void **state)
+{
+	(void)state;
+	assert_int_equal(load("[keys]\ndeliver = process\nsession_seconds = 2100\n"
+	                      "session_refresh = 1200\n"),
+	                 PAI_OK);
+	assert_int_equal(cfg.deliver, PAI_DELIVER_PROCESS);
+	assert_int_equal(cfg.session_seconds, 2100);
+	assert_int_equal(load("[keys]\nsession_seconds = 129600\nsession_refresh = 128700\n"),
+	                 PAI_OK);
+	fails_with("[keys]\ndeliver = env\n", "t.conf:2: deliver must be file or process");
+	fails_with("[keys]\nsession_seconds = 899\n",
+	           "t.conf:2: session_seconds must be a whole number from 900 to 129600");
+	fails_with("[keys]\nsession_seconds = 129601\n", "t.conf:2: session_seconds must");
+	fails_with("[keys]\nsession_refresh = 899\n",
+	           "t.conf:2: session_refresh must be a whole number from 900 to 128700");
+	/* a new session must be served for 15 minutes before it is renewed */
+	fails_with("[keys]\nsession_seconds = 2000\nsession_refresh = 1200\n",
+	           "t.conf:2: session_seconds (2000) must be at least session_refresh (1200) + 900");
+	fails_with("[keys]\nsession_refresh = 43000\n",
+	           "t.conf:2: session_seconds (43200) must be at least session_refresh (43000)");
 }
 
 static void every_key_is_read(void **state)
@@ -601,6 +627,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_match_the_documentation),
 	    cmocka_unit_test(every_key_is_read),
+	    cmocka_unit_test(deliver_process_and_its_session_bounds),
 	    cmocka_unit_test(errors_are_one_line_with_file_and_line),
 	    cmocka_unit_test(first_error_wins),
 	    cmocka_unit_test(hostile_input),
