@@ -156,6 +156,8 @@ static int do_login(struct netrun *nr)
 	int rc;
 
 	rc = iam_user_managed(nr, &missing);
+	if (!rc)
+		rc = delivery_check_home(nr); /* before anything is made */
 	if (!rc && missing) {
 		rc = iam_user_create(nr);
 		if (rc != IAM_USER_RACED)
@@ -171,8 +173,6 @@ static int do_login(struct netrun *nr)
 	rc = net_queue_alias(nr);
 	if (!rc)
 		rc = iam_user_list_keys(nr);
-	if (!rc)
-		rc = delivery_check_home(nr);
 	if (rc)
 		return rc;
 	iam_user_setup_if_needed(nr);
