@@ -13,6 +13,8 @@ it back); skipped with the reason otherwise.
 """
 import configparser
 import contextlib
+import fcntl
+import json
 import os
 import pwd
 import random
@@ -967,3 +969,109 @@ def test_one_person_cannot_throttle_the_whole_account(box):
 	p = subprocess.run([box.helper, "--user", LOGIN, "--status"], capture_output=True, text=True,
 	                   env=clean_env(), stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
 	assert p.returncode == ac.EXIT_OK, p.stderr
+
+
+# ---------------------------------------------------------------- deliver = process
+
+def cannot_read(box, path, pw=None):
+	"""True when the login account cannot open path for reading."""
+	p = box.run(argv=["/bin/cat", path], pw=pw)
+	return p.returncode != 0 and p.stdout == ""
+
+
+def session_of(p):
+	assert p.returncode == ac.EXIT_OK, p.stderr
+	return json.loads(p.stdout)
+
+
+def test_process_mode_keeps_every_long_term_key_and_session_from_the_people(box):
+	"""With deliver = process the long-term key never reaches the home: the person cannot
+	read it, nor another person's cached session or key, and --credential-process serves
+	only the caller."""
+	ep = box.ep
+	box.configure(keys={"deliver": "process"})
+	shutil.rmtree(os.path.dirname(box.other_cred))  # no static key in front of theirs
+	for pw in (box.user, box.other):
+		p = box.run(pw=pw)
+		assert p.returncode == ac.EXIT_OK, p.stderr
+		box.check_output_clean(p)
+	mine = session_of(box.run("--credential-process"))
+	theirs = session_of(box.run("--credential-process", pw=box.other))
+	by_id = {s["id"]: s["user"] for s in ep.sessions()}
+	assert by_id[mine["AccessKeyId"]] == LOGIN and by_id[theirs["AccessKeyId"]] == OTHER
+	for sub in ("keys", "sessions"):
+		d = os.path.join(box.state, sub)
+		st = os.stat(d)
+		assert (st.st_uid, st.st_mode & 0o777) == (box.sys.pw_uid, 0o700)
+		for who in (LOGIN, OTHER):
+			f = os.path.join(d, who)
+			st = os.stat(f)
+			assert (st.st_uid, st.st_mode & 0o777) == (box.sys.pw_uid, 0o600)
+			assert cannot_read(box, f), f   # not even one's own
+	# no long-term key anywhere in the home
+	with open(os.path.join(box.state, "keys", LOGIN)) as f:
+		rec = dict(ln.split("=", 1) for ln in f.read().splitlines()[1:])
+	for d, _, files in os.walk(box.user.pw_dir):
+		for n in files:
+			with open(os.path.join(d, n), "rb") as f:
+				data = f.read()
+			assert rec["key_id"].encode() not in data and rec["secret"].encode() not in data
+	# --credential-process for another person: refused, nothing of theirs printed
+	p = box.run("--credential-process", "--user", OTHER)
+	assert p.returncode == ac.EXIT_REFUSED and p.stdout == ""
+	assert theirs["SecretAccessKey"] not in p.stderr and theirs["AccessKeyId"] not in p.stderr
+	assert len(p.stderr.splitlines()) == 1
+	box.check_output_clean(p)
+	# naming oneself is fine, and is oneself
+	assert session_of(box.run("--credential-process", "--user", LOGIN)) == mine
+	# a caller-chosen config or home cannot point the setuid helper elsewhere
+	for extra in (["--config", "/tmp/x.conf"], ["--home", box.other.pw_dir]):
+		p = box.run("--credential-process", *extra)
+		assert p.returncode == ac.EXIT_REFUSED and p.stdout == ""
+
+
+@pytest.mark.parametrize("how", ["stop", "kill"])
+def test_a_helper_stopped_or_killed_mid_renewal_does_not_block_the_next_call(box, how):
+	"""The person may SIGSTOP or SIGKILL their own setuid helper while it holds the session
+	lock (in its GetSessionToken call): the next call waits half of [aws] deadline at most,
+	then renews on its own."""
+	ep = box.ep
+	box.configure(keys={"deliver": "process"})
+	assert box.run().returncode == ac.EXIT_OK
+	lock = os.path.join(box.state, "locks", LOGIN + ".session")
+	ep.faults(latency_ms=30000, only_actions=["GetSessionToken"])
+	holder = box.popen("--credential-process")
+	try:
+		held = False
+		end = time.monotonic() + 20
+		while not held and time.monotonic() < end and holder.poll() is None:
+			if os.path.exists(lock):
+				fd = os.open(lock, os.O_RDONLY)
+				try:
+					fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+					fcntl.flock(fd, fcntl.LOCK_UN)
+				except BlockingIOError:
+					held = True
+				finally:
+					os.close(fd)
+			time.sleep(0.05)
+		assert held, "the first helper never took the session lock"
+		# it is in its GetSessionToken call now (the latency holds it there)
+		os.kill(holder.pid, signal.SIGSTOP if how == "stop" else signal.SIGKILL)
+		ep.faults()
+		p = box.run("--credential-process")
+		s = session_of(p)
+		assert s["AccessKeyId"].startswith("ASIA")
+		bound = HOST_DEADLINE / 2 if how == "stop" else 0
+		assert p.elapsed < bound + 5, "waited %.1f s (bound %.1f s)" % (p.elapsed, bound)
+		box.check_output_clean(p)
+	finally:
+		if holder.poll() is None:
+			holder.kill()
+			os.kill(holder.pid, signal.SIGCONT)
+		holder.wait()
+		ep.faults()
+	# and the one after is served from the cache the second one wrote
+	ep.clear_calls()
+	assert session_of(box.run("--credential-process")) == s
+	assert ep.actions() == []
