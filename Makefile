@@ -150,13 +150,19 @@ $(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 $(B)/tests/syslog-capture.so: tests/preload/syslog-capture.c | $(B)/tests
 	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
 
+# A bench library: the memory that is a process's own, at its exit
+# (tests/preload/private-memory.c).
+$(B)/tests/private-memory.so: tests/preload/private-memory.c | $(B)/tests
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
 	$(CC) $(UTEST_CFLAGS) -Wno-missing-prototypes -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(B) $(B)/obj $(B)/pic $(B)/pic/net $(B)/utest $(B)/utest/net $(B)/tests:
 	mkdir -p $@
 
-test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest $(B)/tests/syslog-capture.so
+test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest $(B)/tests/syslog-capture.so \
+           $(B)/tests/private-memory.so
 
 # Installs missing Debian build/test packages when root; otherwise says which are missing.
 deps:
@@ -188,8 +194,8 @@ demo: deps
 	/usr/bin/python3 tests/demo/demo.py
 
 # One table of the figures (medians of N runs each, N >= 5): session open, fast path, first
-# login, memory, load; also written to BENCHMARKS.md with the machine and its load. About 3-5 minutes; the PAM row needs root.
-bench: all
+# login, --credential-process, memory, load; also written to BENCHMARKS.md with the machine and its load. About 3-5 minutes; the PAM row needs root.
+bench: all $(B)/tests/private-memory.so
 	/usr/bin/python3 tests/bench/bench.py -n $(or $(N),7) -b $(B) -o BENCHMARKS.md
 
 fuzz:
