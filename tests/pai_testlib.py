@@ -244,6 +244,11 @@ class Endpoint:
 		return self._control("POST", "policies", {"name": name, "arn": arn,
 		                                          "document": document})["arn"]
 
+	def create_role(self, name, max_session_s=None):
+		"""A role every principal of the account may assume (AssumeRole); returns its ARN."""
+		return self._control("POST", "roles", {"name": name,
+		                                       "max_session_s": max_session_s})["arn"]
+
 	def set_alias(self, name):
 		return self._control("POST", "alias", {"alias": name})
 

@@ -10,6 +10,7 @@ import copy
 import datetime
 import hashlib
 import json
+import re
 
 import faults
 import hostile
@@ -120,6 +121,13 @@ class Control:
 			self.state.iam.policy_documents[arn] = doc if isinstance(doc, str) else \
 				json.dumps(doc)
 		return {"arn": arn}
+
+	def ctl_roles(self, req):
+		"""A role any principal of the account may assume (trust is not evaluated)."""
+		name = req["name"]
+		if not re.fullmatch(r"[\w+=,.@-]{1,64}", name, re.ASCII):
+			raise ValueError("bad role name %r" % name)
+		return dict(self.state.sts.add_role(name, int(req.get("max_session_s") or 3600)))
 
 	def ctl_alias(self, req):
 		alias = req.get("alias")

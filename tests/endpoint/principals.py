@@ -2,8 +2,8 @@
 """Who signed a request, and whether they may make this call.
 
 find_signer() maps an access key ID (and security token) to its secret and the caller: an
-IAM user's long-term key, an STS session (GetSessionToken), or the IMDS role's temporary
-credentials. check_session_service() refuses what AWS refuses to session credentials
+IAM user's long-term key, an STS session (GetSessionToken), a role session (AssumeRole), or
+the IMDS role's temporary credentials. check_session_service() refuses what AWS refuses to session credentials
 before it looks at the action; authorize() applies the control API's deny rules, STS's
 limits on session credentials, and the "revoke older sessions" deny (policy_deny).
 """
@@ -26,6 +26,9 @@ def find_signer(state, kid, token):
 	sess = state.sts.sessions.get(kid)
 	if sess is not None:
 		return session_signer(state, sess, token)
+	rs = state.sts.role_sessions.get(kid)
+	if rs is not None:
+		return role_session_signer(state, rs, token)
 	temp = state.imds.temp if state.imds.temp and state.imds.temp["id"] == kid else None
 	if temp is not None:
 		if token != temp["token"]:
@@ -61,6 +64,18 @@ def session_signer(state, sess, token):
 		raise invalid_token()
 	return sess["secret"], {"kind": "session", "user": u["name"], "arn": u["arn"],
 	                        "user_id": u["id"], "key": sess["id"], "issued": sess["issued"]}
+
+
+def role_session_signer(state, rs, token):
+	if token != rs["token"]:
+		raise invalid_token()
+	if state.cred_now() >= rs["expires"]:
+		raise expired_token()
+	role = state.sts.roles.get(rs["role"].lower())
+	if role is None or role["id"] != rs["role_id"]:   # the role was deleted (and maybe remade)
+		raise invalid_token()
+	return rs["secret"], {"kind": "role", "user": None, "arn": rs["arn"],
+	                      "user_id": rs["user_id"], "key": rs["id"], "issued": rs["issued"]}
 
 
 def expired_token():

@@ -394,3 +394,92 @@ def test_debian_aws_cli_gets_and_uses_a_session(iam_endpoint, tmp_home, tmp_path
 	r = run_aws(iam_endpoint, ["sts", "get-caller-identity"], tmp_home, str(creds),
 	            profile="session")
 	assert r.returncode != 0 and "ExpiredToken" in r.stderr
+
+
+# ---------------------------------------------------------------- AssumeRole (role_arn profiles)
+
+def test_a_session_may_assume_a_role_and_acts_as_it(iam_endpoint):
+	arn = iam_endpoint.create_role("deploy", max_session_s=7200)
+	c = session(iam_endpoint, user_with_key(iam_endpoint))
+	r = as_session(iam_endpoint, "sts", c).assume_role(RoleArn=arn, RoleSessionName="alice")
+	assert r["AssumedRoleUser"]["Arn"] == \
+		"arn:aws:sts::123456789012:assumed-role/deploy/alice"
+	rc = r["Credentials"]
+	me = as_session(iam_endpoint, "sts", rc).get_caller_identity()
+	assert me["Arn"] == r["AssumedRoleUser"]["Arn"]
+	assert me["UserId"] == r["AssumedRoleUser"]["AssumedRoleId"]
+	assert me["UserId"].startswith("AROA") and me["UserId"].endswith(":alice")
+	# a role session is not GetSessionToken's: IAM takes it (the role's policies decide)
+	as_session(iam_endpoint, "iam", rc).get_user(UserName="alice")
+
+
+def test_assume_role_durations_and_chaining(iam_endpoint):
+	arn = iam_endpoint.create_role("deploy", max_session_s=7200)
+	sts = iam_endpoint.botocore_client("sts", *user_with_key(iam_endpoint))
+	r = sts.assume_role(RoleArn=arn, RoleSessionName="s1")
+	exp = r["Credentials"]["Expiration"]
+	left = (exp - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+	assert 3500 < left <= 3600   # the default is one hour
+	sts.assume_role(RoleArn=arn, RoleSessionName="s2", DurationSeconds=7200)
+	with pytest.raises(ClientError) as e:   # past the role's maximum
+		sts.assume_role(RoleArn=arn, RoleSessionName="s3", DurationSeconds=7201)
+	assert code_of(e) == ("ValidationError", 400)
+	key = iam_endpoint.create_key("alice")
+	assert raw_sts(iam_endpoint, key, Action="AssumeRole", RoleArn=arn,
+	               RoleSessionName="s3", DurationSeconds="899")[0] == 400
+	chained = as_session(iam_endpoint, "sts", r["Credentials"])
+	with pytest.raises(ClientError) as e:
+		chained.assume_role(RoleArn=arn, RoleSessionName="s4", DurationSeconds=3601)
+	assert code_of(e) == ("ValidationError", 400) and "chaining" in str(e.value)
+	chained.assume_role(RoleArn=arn, RoleSessionName="s4", DurationSeconds=3600)
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::123456789012:role/nobody",
+                                 "arn:aws:iam::210987654321:role/deploy",
+                                 "arn:aws-cn:iam::123456789012:role/deploy"])
+def test_assume_role_of_an_unknown_or_foreign_role_is_access_denied(iam_endpoint, arn):
+	iam_endpoint.create_role("deploy")
+	sts = iam_endpoint.botocore_client("sts", *user_with_key(iam_endpoint))
+	with pytest.raises(ClientError) as e:
+		sts.assume_role(RoleArn=arn, RoleSessionName="s1")
+	assert code_of(e) == ("AccessDenied", 403) and "sts:AssumeRole" in str(e.value)
+
+
+def raw_sts(ep, key, **params):
+	"""A signed STS call botocore would refuse to send (values under the model's minimum)."""
+	req = AWSRequest(method="POST", url=ep.url + "/", data=urllib.parse.urlencode(
+		dict(params, Version="2011-06-15")).encode(),
+		headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+	SigV4Auth(Credentials(*key), "sts", "us-east-1").add_auth(req)
+	c = http.client.HTTPConnection(ep.host, ep.port, timeout=10)
+	c.request("POST", "/", body=req.body, headers=dict(req.headers.items()))
+	r = c.getresponse()
+	body = r.read().decode()
+	c.close()
+	return r.status, body
+
+
+@pytest.mark.parametrize("name", ["a", "x" * 65, "has space", "semi;colon"])
+def test_assume_role_session_names_outside_the_pattern_are_refused(iam_endpoint, name):
+	arn = iam_endpoint.create_role("deploy")
+	status, body = raw_sts(iam_endpoint, user_with_key(iam_endpoint), Action="AssumeRole",
+	                       RoleArn=arn, RoleSessionName=name)
+	assert status == 400 and "<Code>ValidationError</Code>" in body
+	assert iam_endpoint.state()["role_sessions"] == []
+
+
+def test_a_role_session_expires_and_is_not_revoked_by_the_users_deny(iam_endpoint):
+	arn = iam_endpoint.create_role("deploy")
+	c = session(iam_endpoint, user_with_key(iam_endpoint))
+	rc = as_session(iam_endpoint, "sts", c).assume_role(
+		RoleArn=arn, RoleSessionName="alice")["Credentials"]
+	iam_endpoint.botocore_client("iam").put_user_policy(
+		UserName="alice", PolicyName="revoke", PolicyDocument=revoke_policy(iso_in(60)))
+	with pytest.raises(ClientError) as e:   # the user's own session is revoked
+		as_session(iam_endpoint, "sts", c).assume_role(RoleArn=arn, RoleSessionName="again")
+	assert code_of(e) == ("AccessDenied", 403)
+	as_session(iam_endpoint, "sts", rc).get_caller_identity()   # the role's is not
+	iam_endpoint.advance_clock(3601)
+	with pytest.raises(ClientError) as e:
+		as_session(iam_endpoint, "sts", rc).get_caller_identity()
+	assert code_of(e) == ("ExpiredToken", 403)
