@@ -116,6 +116,42 @@ def test_the_aws_cli_with_only_the_written_config_is_the_iam_user(helper):
 		assert secret.encode() not in data, path
 
 
+# Debian's botocore (1.29) has no per-service endpoint setting and builds the role
+# provider's STS client without --endpoint-url: this AWS CLI plugin points its AssumeRole at
+# the local endpoint before signing (so the signature covers the local host, checked there).
+STS_HERE_PLUGIN = """import urllib.parse
+def awscli_initialize(cli):
+	def here(request, **kw):
+		u = urllib.parse.urlsplit(request.url)
+		request.url = urllib.parse.urljoin(%r, u.path + ("?" + u.query if u.query else ""))
+	cli.register("before-sign.sts.AssumeRole", here)
+"""
+
+
+def test_a_role_arn_profile_over_the_managed_profile_keeps_working(helper):
+	"""role_arn + source_profile: botocore runs the credential process for the source
+	profile, then AssumeRole with its session (allowed to GetSessionToken credentials)."""
+	login(helper)
+	arn = helper.ep.create_role("deploy")
+	plugin_dir = os.path.join(helper.home, "cli-plugin")
+	os.mkdir(plugin_dir)
+	with open(os.path.join(plugin_dir, "pai_sts_here.py"), "w") as f:
+		f.write(STS_HERE_PLUGIN % helper.ep.url)
+	with open(config_path(helper), "a") as f:
+		f.write("\n[profile deploy]\nrole_arn = %s\nsource_profile = default\n"
+		        "[plugins]\ncli_legacy_plugin_path = %s\nsts_here = pai_sts_here\n"
+		        % (arn, plugin_dir))
+	helper.ep.clear_calls()
+	r = aws(helper, "--profile", "deploy", "sts", "get-caller-identity")
+	assert r.returncode == 0, r.stderr
+	assert r.json()["Arn"] == "arn:aws:sts::123456789012:assumed-role/deploy/" + \
+		r.json()["UserId"].split(":", 1)[1]
+	assert helper.ep.actions() == ["GetSessionToken", "AssumeRole", "GetCallerIdentity"]
+	(assume,) = [c for c in helper.ep.calls() if c["action"] == "AssumeRole"]
+	assert assume["caller_key"].startswith("ASIA")   # the session, not the held key
+	assert assume["caller_key"] != held_key(helper)[0]
+
+
 def test_state_holds_the_key_and_the_session_for_the_helper_alone(helper):
 	login(helper)
 	assert credential_process(helper).returncode == 0

@@ -85,8 +85,9 @@ static void deliver_process_and_its_session_bounds(void **state)
 	fails_with("[keys]\nsession_refresh = 899\n",
 	           "t.conf:2: session_refresh must be a whole number from 900 to 128700");
 	/* a new session must be served for 15 minutes before it is renewed */
-	fails_with("[keys]\nsession_seconds = 2000\nsession_refresh = 1200\n",
-	           "t.conf:2: session_seconds (2000) must be at least session_refresh (1200) + 900");
+	fails_with(
+	    "[keys]\nsession_seconds = 2000\nsession_refresh = 1200\n",
+	    "t.conf:2: session_seconds (2000) must be at least session_refresh (1200) + 900");
 	fails_with("[keys]\nsession_refresh = 43000\n",
 	           "t.conf:2: session_seconds (43200) must be at least session_refresh (43000)");
 }
