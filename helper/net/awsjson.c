@@ -9,6 +9,7 @@
 #include <json-c/printbuf.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jsonsafe.h"
 
 #define BODY_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 /* json-c escapes a control character as \u00XX: six bytes, its longest escape. */
@@ -65,33 +66,6 @@ out:
 	if (secret_member)
 		json_object_object_del(obj, secret_member);
 	return e;
-}
-
-/* Overwrites json-c's copy of every string below o (values: keys are never secret). */
-static void wipe_strings(struct json_object *o)
-{
-	size_t i, n;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		secret_wipe((char *)json_object_get_string(o),
-		            (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, key, v)
-		{
-			(void)key;
-			wipe_strings(v);
-		}
-		break;
-	}
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			wipe_strings(json_object_array_get_idx(o, i));
-		break;
-	default: break;
-	}
 }
 
 /* Members of every object below o, as json-c kept them (a repeated key counts once). */
@@ -330,10 +304,7 @@ pai_err json_reply_parse(const char *body, size_t len, struct json_reply **out)
 	*out = r;
 	e = PAI_OK;
 out:
-	if (obj) {
-		wipe_strings(obj);
-		json_object_put(obj);
-	}
+	jsonsafe_put(obj);
 	tokener_free(tok);
 	return e;
 }
@@ -342,8 +313,7 @@ void json_reply_free(struct json_reply *r)
 {
 	if (!r)
 		return;
-	wipe_strings(r->root);
-	json_object_put(r->root);
+	jsonsafe_put(r->root);
 	free(r);
 }
 

@@ -30,6 +30,8 @@ struct store {
 	char version[SM_TOKEN_MAX]; /* AWSCURRENT */
 	bool have_doc;              /* doc read from that version (secret included) */
 	struct fleet_doc doc;
+	struct aws_error write_error; /* why the last publish failed (the read after it is OK) */
+	bool write_absent;            /* ...and the store shows it never landed */
 };
 
 static void store_wipe(struct store *s)
@@ -133,21 +135,15 @@ static void plan_for(struct netrun *nr, const struct store *s, enum fleet_action
                      struct fleet_plan *p)
 {
 	const struct run *r = nr->r;
-	struct keyplan_key keys[KEYPLAN_MAX_KEYS] = {{{0}, false, 0}};
+	struct keyplan_key keys[KEYPLAN_MAX_KEYS];
 	struct fleet_in in = {0};
-	size_t i;
 
-	for (i = 0; i < nr->keys.n && i < KEYPLAN_MAX_KEYS; i++) {
-		snprintf(keys[i].id, sizeof(keys[i].id), "%s", nr->keys.keys[i].id);
-		keys[i].active = !strcmp(nr->keys.keys[i].status, "Active");
-		keys[i].created = key_actions_created(nr, &nr->keys.keys[i]);
-	}
 	in.action = a;
 	in.store_exists = s->exists;
 	in.store_deleting = s->deleting;
 	in.doc = s->exists && (s->have_doc || s->doc.has_current || s->doc.state) ? &s->doc : NULL;
+	in.n_keys = key_actions_plan_keys(nr, keys);
 	in.keys = keys;
-	in.n_keys = i;
 	in.ledger = &nr->ledger;
 	in.host = &r->host;
 	in.profile_key = r->profile_key;
@@ -183,6 +179,16 @@ static pai_err cas_token(const struct netrun *nr, const char *over, char out[SM_
 	return sm_cas_token(name, out);
 }
 
+/* True when the secret has no version token: a write with that token never landed. */
+static bool version_absent(struct netrun *nr, const struct store *s, const char *token)
+{
+	struct sm_value v = {{0}, NULL, 0};
+	pai_err e = sm_get_secret_value(nr->c, s->name, token, &v, NULL);
+
+	sm_value_wipe(&v);
+	return e == PAI_ERR_NOT_FOUND;
+}
+
 /* Publishes d over the store's current version (or creates the secret). PAI_ERR_EXISTS when
  * a rival wrote first; *version is the new current version on success. */
 static pai_err publish(struct netrun *nr, struct store *s, const struct fleet_doc *d,
@@ -207,9 +213,17 @@ static pai_err publish(struct netrun *nr, struct store *s, const struct fleet_do
 	buf_free(&b);
 	if (e == PAI_ERR_EXISTS)
 		return e;
-	/* no reply: did it land? the version made is the token sent */
-	if (e && (describe(nr, s) != PAI_EXIT_OK || strcmp(s->version, token) != 0))
-		return e;
+	if (e) {
+		/* did it land anyway (a lost reply)? the version it makes is the token sent */
+		s->write_error = *aws_client_last_error(nr->c);
+		s->write_absent = false;
+		if (describe(nr, s) != PAI_EXIT_OK)
+			return e;
+		if (strcmp(s->version, token) != 0) {
+			s->write_absent = !s->exists || version_absent(nr, s, token);
+			return e;
+		}
+	}
 	snprintf(version, SM_TOKEN_MAX, "%s", token);
 	prov_audit_version(r, "store-published", d->has_current ? d->current_id : "-", token);
 	return PAI_OK;
@@ -334,7 +348,7 @@ static int make_key(struct netrun *nr, struct store *s, const struct fleet_plan 
 			return LOST;
 		if (e)
 			return store_fail(nr, s, !s->exists ? "CreateSecret" : "PutSecretValue", e,
-			                  aws_client_last_error(nr->c));
+			                  &s->write_error);
 		s->exists = true;
 		snprintf(s->version, sizeof(s->version), "%s", version);
 	}
@@ -386,16 +400,15 @@ static int make_key(struct netrun *nr, struct store *s, const struct fleet_plan 
 	}
 	e = publish(nr, s, &d, version);
 	if (e) {
-		if (!p->adopt_profile && e == PAI_ERR_EXISTS) {
-			/* lost: the key this host made is no one's; the winner's stands */
+		if (!p->adopt_profile && (e == PAI_ERR_EXISTS || s->write_absent)) {
+			/* lost, or the write never landed: the key this host made is no one's */
 			char mine[1][IAM_KEY_ID_MAX];
 
 			snprintf(mine[0], sizeof(mine[0]), "%s", key.id);
 			delete_keys(nr, mine, 1, NULL);
 		}
-		rc = e == PAI_ERR_EXISTS
-		         ? LOST
-		         : store_fail(nr, s, "PutSecretValue", e, aws_client_last_error(nr->c));
+		rc = e == PAI_ERR_EXISTS ? LOST
+		                         : store_fail(nr, s, "PutSecretValue", e, &s->write_error);
 		goto out;
 	}
 	snprintf(s->version, sizeof(s->version), "%s", version);
@@ -578,7 +591,7 @@ int fleet_actions_revoke(struct netrun *nr, bool lift)
 		e = publish(nr, &s, &d, version);
 		fleet_doc_wipe(&d);
 		if (e && e != PAI_ERR_EXISTS)
-			rc = store_fail(nr, &s, "PutSecretValue", e, aws_client_last_error(nr->c));
+			rc = store_fail(nr, &s, "PutSecretValue", e, &s.write_error);
 	}
 	if (!rc && e)
 		rc =

@@ -246,30 +246,32 @@ fail:
 	return e;
 }
 
+/* An action on a user and one named thing (a group, a policy): both checked, then called. */
+static pai_err user_and_one(struct aws_client *c, const char *action, const char *user,
+                            const char *param, const char *value, bool (*ok)(const char *),
+                            struct aws_result *res)
+{
+	struct aws_query q = {.action = action};
+	pai_err e = PAI_OK;
+
+	if (!c || !ok_user(user) || !value || !ok(value))
+		return PAI_ERR_INVALID;
+	add(&q, &e, param, value);
+	add(&q, &e, "UserName", user);
+	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+}
+
 pai_err iam_add_user_to_group(struct aws_client *c, const char *user, const char *group,
                               struct aws_result *res)
 {
-	struct aws_query q = {.action = "AddUserToGroup"};
-	pai_err e = PAI_OK;
-
-	if (!c || !ok_user(user) || !group || !valid_group_name(group))
-		return PAI_ERR_INVALID;
-	add(&q, &e, "GroupName", group);
-	add(&q, &e, "UserName", user);
-	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+	return user_and_one(c, "AddUserToGroup", user, "GroupName", group, valid_group_name, res);
 }
 
 pai_err iam_attach_user_policy(struct aws_client *c, const char *user, const char *policy_arn,
                                struct aws_result *res)
 {
-	struct aws_query q = {.action = "AttachUserPolicy"};
-	pai_err e = PAI_OK;
-
-	if (!c || !ok_user(user) || !policy_arn || !valid_policy_arn(policy_arn))
-		return PAI_ERR_INVALID;
-	add(&q, &e, "PolicyArn", policy_arn);
-	add(&q, &e, "UserName", user);
-	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+	return user_and_one(c, "AttachUserPolicy", user, "PolicyArn", policy_arn, valid_policy_arn,
+	                    res);
 }
 
 pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_key_list *out,
@@ -563,27 +565,15 @@ pai_err iam_list_attached_user_policies(struct aws_client *c, const char *user,
 pai_err iam_remove_user_from_group(struct aws_client *c, const char *user, const char *group,
                                    struct aws_result *res)
 {
-	struct aws_query q = {.action = "RemoveUserFromGroup"};
-	pai_err e = PAI_OK;
-
-	if (!c || !ok_user(user) || !group || !valid_group_name(group))
-		return PAI_ERR_INVALID;
-	add(&q, &e, "GroupName", group);
-	add(&q, &e, "UserName", user);
-	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+	return user_and_one(c, "RemoveUserFromGroup", user, "GroupName", group, valid_group_name,
+	                    res);
 }
 
 pai_err iam_detach_user_policy(struct aws_client *c, const char *user, const char *policy_arn,
                                struct aws_result *res)
 {
-	struct aws_query q = {.action = "DetachUserPolicy"};
-	pai_err e = PAI_OK;
-
-	if (!c || !ok_user(user) || !policy_arn || !valid_policy_arn(policy_arn))
-		return PAI_ERR_INVALID;
-	add(&q, &e, "PolicyArn", policy_arn);
-	add(&q, &e, "UserName", user);
-	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
+	return user_and_one(c, "DetachUserPolicy", user, "PolicyArn", policy_arn, valid_policy_arn,
+	                    res);
 }
 
 pai_err iam_queue_list_access_keys(struct aws_client *c, const char *user,

@@ -37,22 +37,29 @@ time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k
 	return le ? le->created : r->now;
 }
 
-/* Asks keyplan.h what to do, from what this run has read. */
-void key_actions_plan(const struct netrun *nr, enum keyplan_action a, struct keyplan *p)
+size_t key_actions_plan_keys(const struct netrun *nr, struct keyplan_key keys[KEYPLAN_MAX_KEYS])
 {
-	const struct run *r = nr->r;
-	struct keyplan_key keys[KEYPLAN_MAX_KEYS] = {{{0}, false, 0}};
-	struct keyplan_in in = {0};
 	size_t i;
 
+	memset(keys, 0, KEYPLAN_MAX_KEYS * sizeof(*keys));
 	for (i = 0; i < nr->keys.n && i < KEYPLAN_MAX_KEYS; i++) {
 		snprintf(keys[i].id, sizeof(keys[i].id), "%s", nr->keys.keys[i].id);
 		keys[i].active = !strcmp(nr->keys.keys[i].status, "Active");
 		keys[i].created = key_actions_created(nr, &nr->keys.keys[i]);
 	}
+	return i;
+}
+
+/* Asks keyplan.h what to do, from what this run has read. */
+void key_actions_plan(const struct netrun *nr, enum keyplan_action a, struct keyplan *p)
+{
+	const struct run *r = nr->r;
+	struct keyplan_key keys[KEYPLAN_MAX_KEYS];
+	struct keyplan_in in = {0};
+
 	in.action = a;
+	in.n_keys = key_actions_plan_keys(nr, keys);
 	in.keys = keys;
-	in.n_keys = i;
 	in.ledger = &nr->ledger;
 	in.host = &r->host;
 	in.state_key = prov_state_is_ours(r) ? r->st.key_id : "";

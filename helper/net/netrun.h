@@ -99,6 +99,8 @@ int key_actions_conflict(struct netrun *nr, const struct keyplan *p);
 /* IAM's record of key id, or NULL; its creation time. */
 const struct iam_key_meta *key_actions_find(const struct netrun *nr, const char *id);
 time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k);
+/* IAM's keys as the plans read them (keyplan.h, fleetplan.h); returns how many. */
+size_t key_actions_plan_keys(const struct netrun *nr, struct keyplan_key keys[KEYPLAN_MAX_KEYS]);
 
 /* ---- fleet_actions.c ([keys] store = secretsmanager, fleetplan.h) ---- */
 /* A login or --rotate (now: --rotate --now) for an existing user; the store's key. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "sm_reply.h"
 #include "unittest.h"
 
@@ -201,17 +202,6 @@ pai_err sm_put_secret_value(struct aws_client *c, const char *secret_id, const c
 	return e;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The 16 bytes of a UUID in its 8-4-4-4-12 text form. */
 static pai_err uuid_bytes(const char *s, unsigned char out[UUID_BYTES])
 {
@@ -225,8 +215,8 @@ static pai_err uuid_bytes(const char *s, unsigned char out[UUID_BYTES])
 				return PAI_ERR_INVALID;
 			i++;
 		}
-		hi = hex_value(s[i]);
-		lo = hi < 0 ? -1 : hex_value(s[i + 1]);
+		hi = hex_digit((unsigned char)s[i]);
+		lo = hi < 0 ? -1 : hex_digit((unsigned char)s[i + 1]);
 		if (lo < 0)
 			return PAI_ERR_INVALID;
 		out[k] = (unsigned char)(hi << 4 | lo);

@@ -298,3 +298,14 @@ def test_a_key_being_published_is_not_taken_for_an_old_marks_orphan(fleet, tmp_p
 	new = f.store("person000")["current"]["id"]
 	assert new in f.iam_keys("person000"), f.ep.actions()
 	assert f.check() == []
+
+
+def test_a_write_refused_to_the_end_names_aws_s_reason(fleet):
+	"""The write's error was read after the check that it had not landed, which succeeded
+	and cleared it: the person saw "AWS error" and no reason."""
+	f = fleet(hosts=1)
+	assert login(f).rc == 0
+	f.ep.faults(throttle=1.0, only_actions=["PutSecretValue"])
+	r = login(f, 0, 0, "--rotate")
+	assert r.rc == 5 and "PutSecretValue" in r.err and "ThrottlingException" in r.err, r.err
+	assert len(f.iam_keys("person000")) == 1  # the key it made and could not publish went
