@@ -146,14 +146,10 @@ $(B)/%: tests/tools/%.c $(B)/libpai.a | $(B)
 $(B)/pam-session: PKG_LIBS += $(PAM_LIBS)
 
 
-# A test library: the helper's syslog lines into a file (tests/preload/syslog-capture.c).
-$(B)/tests/syslog-capture.so: tests/preload/syslog-capture.c | $(B)/tests
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
-
-# A bench library: the memory that is a process's own, at its exit
-# (tests/preload/private-memory.c).
-$(B)/tests/private-memory.so: tests/preload/private-memory.c | $(B)/tests
-	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS)
+# Test and bench libraries for LD_PRELOAD (tests/preload/: the helper's syslog lines into a
+# file; a switch of ids that fails; the memory that is a process's own, at its exit).
+$(B)/tests/%.so: tests/preload/%.c | $(B)/tests
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS) -ldl
 
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
 	$(CC) $(UTEST_CFLAGS) -Wno-missing-prototypes -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
@@ -162,7 +158,7 @@ $(B) $(B)/obj $(B)/pic $(B)/pic/net $(B)/utest $(B)/utest/net $(B)/tests:
 	mkdir -p $@
 
 test-bins: all $(UNIT_BINS) $(B)/tests/aws-iam-provision-netlibtest $(B)/tests/syslog-capture.so \
-           $(B)/tests/private-memory.so
+           $(B)/tests/private-memory.so $(B)/tests/setresuid-fail.so
 
 # Installs missing Debian build/test packages when root; otherwise says which are missing.
 deps:

@@ -5,6 +5,7 @@ closed. The root-only ones, with real accounts and the setuid helper, are in
 tests/attack/test_local_attackers.py; the purge in tests/system."""
 import os
 import resource
+import shutil
 import subprocess
 
 import pytest
@@ -317,3 +318,44 @@ def test_a_login_with_plus_equals_and_comma_gets_its_key(helper):
 		subprocess.run(["userdel", name], check=False)
 		subprocess.run(["groupdel", name], check=False, capture_output=True)
 		shutil.rmtree(base, ignore_errors=True)
+
+
+# ---- a switch back to the helper's ids that fails ends the run
+
+def test_a_failed_switch_back_to_the_helpers_ids_ends_the_run_and_loses_no_key(helper):
+	"""Every setresuid of a first login made to fail in turn (tests/preload/setresuid-fail.c):
+	where the switch back to the helper's ids fails, the run stops there with exit 1 and one
+	line, whatever it was doing; no key IAM holds is missing from the home, and the next
+	login ends with exactly the home's key."""
+	ep = helper.ep
+	switch_backs = after_write = 0
+	for n in range(1, 60):
+		ep.reset()
+		shutil.rmtree(os.path.join(helper.home, ".aws"), ignore_errors=True)
+		for name in os.listdir(helper.state):
+			p = os.path.join(helper.state, name)
+			shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)
+		capture = str(helper.tmp / ("syslog.%d" % n))
+		env = syslog_env(capture, PAI_FAIL_SETRESUID_FROM=n)
+		env["LD_PRELOAD"] += " " + build_path("tests/setresuid-fail.so")
+		p = subprocess.run(helper.argv(), capture_output=True, text=True, env=env,
+		                   stdin=subprocess.DEVNULL, timeout=60)
+		if p.returncode == 0:
+			break   # past the run's last switch: nothing failed
+		if "cannot switch back" in p.stderr:
+			switch_backs += 1
+			assert p.returncode == 1, (n, p.stderr)
+			assert p.stderr.strip().splitlines()[-1] == \
+				"aws-iam-provision: cannot switch back to the helper's ids", (n, p.stderr)
+			with open(capture) as f:
+				assert "cannot switch back to the helper's ids; stopping" in f.read()
+		held = keys(ep, LOGIN)
+		assert set(held) <= {helper.profile_key()}, (n, held, p.stderr)
+		if held and "cannot switch back" in p.stderr:
+			after_write += 1   # stopped with the new key in the home: it stays
+		p2 = helper.run()
+		assert p2.returncode == 0, (n, p2.stderr)
+		assert keys(ep, LOGIN) == [helper.profile_key()], n
+	else:
+		pytest.fail("the run never got past its switches")
+	assert switch_backs >= 2 and after_write >= 1, (switch_backs, after_write)
