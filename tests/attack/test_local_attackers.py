@@ -760,10 +760,14 @@ def test_signals_mid_run_never_break_the_file_or_lose_a_key(box):
 		created, deleted, len(u["keys"]), kid, untracked))
 	assert kid in [k["id"] for k in u["keys"]]
 	assert len(u["keys"]) <= 2
-	if untracked:
-		pytest.xfail("known helper bug (reported): SIGKILL between CreateAccessKey and its "
-		             "ledger TagUser leaves a key no run can attribute: %s" % untracked)
-	assert [k["id"] for k in u["keys"]] == [kid]
+	assert not untracked, "keys no run can attribute: %s" % untracked
+	# a SIGKILL between CreateAccessKey and the key reaching the home leaves a key under
+	# this host's open mark: the verify deactivates it and records it as this host's orphan
+	entries = dict(u["tags"])
+	orphans = [k["id"] for k in u["keys"] if k["id"] != kid and k["status"] == "Inactive"
+	           and entries.get(ac.LEDGER_TAG + k["id"], "").endswith(" orphan")]
+	print("orphans deactivated and recorded:", orphans)
+	assert sorted(k["id"] for k in u["keys"]) == sorted([kid] + orphans)
 
 
 def core_files(*dirs):
