@@ -45,6 +45,20 @@ def as_session(ep, service, creds):
 	                          creds["SessionToken"])
 
 
+def raw_sts(ep, key, **params):
+	"""A signed STS call botocore would refuse to send (values under the model's minimum)."""
+	req = AWSRequest(method="POST", url=ep.url + "/", data=urllib.parse.urlencode(
+		dict(params, Version="2011-06-15")).encode(),
+		headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+	SigV4Auth(Credentials(*key), "sts", "us-east-1").add_auth(req)
+	c = http.client.HTTPConnection(ep.host, ep.port, timeout=10)
+	c.request("POST", "/", body=req.body, headers=dict(req.headers.items()))
+	r = c.getresponse()
+	body = r.read().decode()
+	c.close()
+	return r.status, body
+
+
 def revoke_policy(before):
 	return json.dumps({"Version": "2012-10-17", "Statement": [{
 		"Effect": "Deny", "Action": ["*"], "Resource": ["*"],
@@ -78,19 +92,9 @@ def test_duration_limits_accepted(iam_endpoint, seconds):
 
 @pytest.mark.parametrize("seconds", [899, 129601, 0])
 def test_duration_outside_limits_is_validation_error(iam_endpoint, seconds):
-	# raw: botocore refuses values under the model's minimum before sending
-	key = user_with_key(iam_endpoint)
-	req = AWSRequest(method="POST", url=iam_endpoint.url + "/", data=urllib.parse.urlencode({
-		"Action": "GetSessionToken", "Version": "2011-06-15",
-		"DurationSeconds": str(seconds)}).encode(),
-		headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-	SigV4Auth(Credentials(*key), "sts", "us-east-1").add_auth(req)
-	c = http.client.HTTPConnection(iam_endpoint.host, iam_endpoint.port, timeout=10)
-	c.request("POST", "/", body=req.body, headers=dict(req.headers.items()))
-	r = c.getresponse()
-	body = r.read().decode()
-	c.close()
-	assert r.status == 400
+	status, body = raw_sts(iam_endpoint, user_with_key(iam_endpoint),
+	                       Action="GetSessionToken", DurationSeconds=str(seconds))
+	assert status == 400
 	assert "<Code>ValidationError</Code>" in body and "durationSeconds" in body
 	assert iam_endpoint.sessions() == []
 
@@ -443,20 +447,6 @@ def test_assume_role_of_an_unknown_or_foreign_role_is_access_denied(iam_endpoint
 	with pytest.raises(ClientError) as e:
 		sts.assume_role(RoleArn=arn, RoleSessionName="s1")
 	assert code_of(e) == ("AccessDenied", 403) and "sts:AssumeRole" in str(e.value)
-
-
-def raw_sts(ep, key, **params):
-	"""A signed STS call botocore would refuse to send (values under the model's minimum)."""
-	req = AWSRequest(method="POST", url=ep.url + "/", data=urllib.parse.urlencode(
-		dict(params, Version="2011-06-15")).encode(),
-		headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-	SigV4Auth(Credentials(*key), "sts", "us-east-1").add_auth(req)
-	c = http.client.HTTPConnection(ep.host, ep.port, timeout=10)
-	c.request("POST", "/", body=req.body, headers=dict(req.headers.items()))
-	r = c.getresponse()
-	body = r.read().decode()
-	c.close()
-	return r.status, body
 
 
 @pytest.mark.parametrize("name", ["a", "x" * 65, "has space", "semi;colon"])
