@@ -10,18 +10,13 @@ tests/bench/bench.py, which runs its Person in its burst benchmark).
 import configparser
 import hashlib
 import os
-import pwd
 import signal
 import subprocess
 import time
 
 import pai_testlib
 
-HELPER = pai_testlib.build_path("aws-iam-provision")
-LOGIN = pwd.getpwuid(os.getuid()).pw_name
-HOST = "hosta"
-OWNER_TAG = "pam-aws-iam:managed"
-LEDGER_TAG = "pam-aws-iam:key:"
+from pai_testlib import HELPER, HOST, LEDGER_TAG, LOGIN, OWNER_TAG  # noqa: F401 (re-exported)
 PROG = "aws-iam-provision: "
 EXIT_OK, EXIT_AWS, EXIT_FILE, EXIT_REFUSED, EXIT_WARNING, EXIT_BUSY = 0, 5, 6, 7, 8, 9
 MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
