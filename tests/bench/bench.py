@@ -805,7 +805,17 @@ def report_md(table, mach, r, n, load_end, elapsed):
 	       "broken file, a key IAM holds that no home does) is counted against the target. "
 	       "The slowest login is judged against the PAM module's default timeout (%d s), past "
 	       "which the module kills the helper and the login goes on." % (
-	           BURST_PEOPLE, BURST_THROTTLE * 100, BURST_DEADLINE_S, MODULE_TIMEOUT_S), ""]
+	           BURST_PEOPLE, BURST_THROTTLE * 100, BURST_DEADLINE_S, MODULE_TIMEOUT_S),
+	       "- Fleet: tests/fleetsim.py against the local endpoint's IAM and Secrets Manager, "
+	       "every host its own --host, state dir and home, 4 logins at a time, no faults. Day "
+	       "one: every person logs in on every host (the first host of a person claims and "
+	       "publishes the key, the others take it). Day two: the same logins after "
+	       "verify_interval (1 s): GetUser, ListAccessKeys, DescribeSecret, and GetSecretValue "
+	       "only when the version changed. Rotation: `--rotate` of every person on one host, "
+	       "then logins until every host of every person holds the new key (the target: one "
+	       "login per host and person). Calls per login are the endpoint's call count over the "
+	       "logins of that day; the invariants are those of the simulation in make check "
+	       "(tests/load/test_fleet_sim.py).", ""]
 	problems = [p for b in r["burst"] for p in b["problems"]]
 	if problems:
 		out += ["Burst logins to look at:", ""] + ["- " + p for p in problems[:20]] + [""]
