@@ -95,6 +95,14 @@ void privs_set_person(struct privs *p, const char *name, uid_t uid, gid_t gid)
 	p->person_gid = gid;
 }
 
+/* Every change of the effective ids resets the process's dumpable flag to
+ * fs.suid_dumpable (prctl(2)): with 1 or 2 and a core_pattern pipe (apport), a signal from
+ * the person could dump memory holding a new key. Set it again after each switch. */
+static pai_err no_dumps(void)
+{
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? PAI_OK : PAI_ERR_REFUSED;
+}
+
 static bool ids_are(uid_t uid, gid_t gid)
 {
 	return geteuid() == uid && getegid() == gid;
@@ -120,7 +128,7 @@ pai_err privs_become_person(struct privs *p)
 	if (!ids_are(p->person_uid, p->person_gid))
 		return PAI_ERR_REFUSED;
 	p->as_person = true;
-	return PAI_OK;
+	return no_dumps();
 }
 
 /* A failed switch back leaves the process as the person, with the helper's work half done:
@@ -146,6 +154,8 @@ void privs_become_helper(struct privs *p)
 	    !ids_are(p->euid, p->egid))
 		restore_failed();
 	p->as_person = false;
+	if (no_dumps())
+		restore_failed();
 }
 
 void privs_block_signals(sigset_t *saved)
