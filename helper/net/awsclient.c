@@ -540,6 +540,15 @@ static struct aws_pending *pending_new(struct aws_client *c, enum aws_service s,
 	return p;
 }
 
+pai_err aws_result_unsent(struct aws_result *res, pai_err e)
+{
+	if (res && e) {
+		memset(res, 0, sizeof(*res));
+		res->status = e;
+	}
+	return e;
+}
+
 /* Queues p (when it has a result slot) or runs it now. built is how building its request
  * went: a request that could not be built is dropped before anything is sent. */
 static pai_err submit(struct aws_client *c, struct aws_pending *p, pai_err built)
@@ -553,7 +562,7 @@ static pai_err submit(struct aws_client *c, struct aws_pending *p, pai_err built
 			memset(&c->last, 0, sizeof(c->last));
 			copy_text(c->last.message, sizeof(c->last.message), "invalid request");
 		}
-		return built;
+		return aws_result_unsent(res, built);
 	}
 	if (res) {
 		memset(res, 0, sizeof(*res));
@@ -572,10 +581,10 @@ pai_err aws_call(struct aws_client *c, enum aws_service s, const struct aws_quer
 	pai_err e;
 
 	if (!c || !q || (s != AWS_IAM && s != AWS_STS))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	p = pending_new(c, s, q->once, res, &e);
 	if (!p)
-		return e;
+		return aws_result_unsent(res, e);
 	p->parse.xml = parse;
 	p->out = out;
 	/* Built now, so the caller's query struct need not outlive a queued call. */
@@ -622,10 +631,10 @@ pai_err aws_json_call(struct aws_client *c, enum aws_service s, const struct aws
 	if (!c || !rq || (unsigned)s >= AWS_N_SERVICES ||
 	    endpoints_protocol(s) != AWS_PROTOCOL_JSON || !valid_action(rq->action) ||
 	    rq->expect_len > AWS_JSON_MAX_EXPECT || (rq->expect_len && !rq->expect))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	p = pending_new(c, s, rq->once, res, &e);
 	if (!p)
-		return e;
+		return aws_result_unsent(res, e);
 	p->parse.json = parse;
 	p->out = out;
 	snprintf(p->target, sizeof(p->target), "%s.%s", endpoints_service_name(s), rq->action);

@@ -118,6 +118,12 @@ struct aws_result {
 	struct aws_error error;
 };
 
+/* A call that returns an error without being queued was never sent: its result (when there
+ * is one) says so, status e and no AWS error code, so that a caller reading results after
+ * the flush never reads one that was not set. Returns e. Every function taking a result
+ * slot (awsclient, iam, secretsmanager) ends its early returns through this. */
+pai_err aws_result_unsent(struct aws_result *res, pai_err e);
+
 /* Runs one call: sign, send, read, retry (standard mode: throttling codes, 5xx and
  * connection errors only; never LimitExceeded; never past the deadline), then hands the
  * parsed reply to parse (may be NULL).

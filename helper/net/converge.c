@@ -270,12 +270,6 @@ static void execute(struct netrun *nr)
 	struct iam_tag tags[IAM_MAX_TAGS];
 	size_t i, n = 0;
 
-	/* a call that could not even be queued is one whose outcome is unknown */
-	for (i = 0; i < CONVPLAN_MAX_ITEMS; i++)
-		ag[i].status = rg[i].status = at[i].status = dt[i].status = PAI_ERR_INVALID;
-	for (i = 0; i < CONVPLAN_MAX_ITEMS; i++)
-		ag[i].error.code[0] = rg[i].error.code[0] = at[i].error.code[0] =
-		    dt[i].error.code[0] = '\0';
 	for (i = 0; i < p->n_add_groups; i++)
 		iam_add_user_to_group(nr->c, r->iam_name, p->add_groups[i], &ag[i]);
 	for (i = 0; i < p->n_remove_groups; i++)

@@ -100,7 +100,7 @@ static pai_err call(struct aws_client *c, enum aws_service s, const struct aws_q
                     pai_err built, aws_reply_parser parse, void *out, struct aws_result *res)
 {
 	if (built)
-		return built;
+		return aws_result_unsent(res, built);
 	return aws_call(c, s, q, parse, out, res);
 }
 
@@ -137,15 +137,15 @@ pai_err iam_get_user(struct aws_client *c, const char *name, struct iam_user *ou
 	pai_err e = PAI_OK;
 
 	if (!c || !out || !ok_user(name))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "UserName", name);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	expect_user(out, name, NULL);
 	e = aws_call(c, AWS_IAM, &q, iam_parse_get_user, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_create_user(struct aws_client *c, const char *name, const char *path,
@@ -157,7 +157,7 @@ pai_err iam_create_user(struct aws_client *c, const char *name, const char *path
 
 	if (!c || !out || !ok_user(name) || (path && !valid_path(path)) ||
 	    (boundary_arn && !valid_policy_arn(boundary_arn)) || !valid_tags(tags, n_tags))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "UserName", name);
 	if (path)
 		add(&q, &e, "Path", path);
@@ -165,12 +165,12 @@ pai_err iam_create_user(struct aws_client *c, const char *name, const char *path
 		add(&q, &e, "PermissionsBoundary", boundary_arn);
 	add_tags(&q, &e, tags, n_tags);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	expect_user(out, name, path ? path : "/");
 	e = aws_call(c, AWS_IAM, &q, iam_parse_create_user, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_tag_user(struct aws_client *c, const char *name, const struct iam_tag *tags,
@@ -180,7 +180,7 @@ pai_err iam_tag_user(struct aws_client *c, const char *name, const struct iam_ta
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(name) || n_tags == 0 || !valid_tags(tags, n_tags))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "UserName", name);
 	add_tags(&q, &e, tags, n_tags);
 	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
@@ -194,10 +194,10 @@ pai_err iam_untag_user(struct aws_client *c, const char *name, const char *const
 	size_t i;
 
 	if (!c || !ok_user(name) || n_keys == 0 || n_keys > IAM_MAX_TAGS || !keys)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	for (i = 0; i < n_keys; i++)
 		if (!keys[i] || !valid_tag_key(keys[i]))
-			return PAI_ERR_INVALID;
+			return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "UserName", name);
 	for (i = 0; i < n_keys; i++)
 		add(&q, &e, tag_key_param[i], keys[i]);
@@ -214,10 +214,10 @@ pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_ta
 
 	if (res) { /* several pages cannot be queued */
 		res->status = PAI_ERR_INVALID;
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	}
 	if (!c || !ok_user(name) || !tags || !n_tags)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	*n_tags = 0;
 	memset(tags, 0, IAM_MAX_TAGS * sizeof(*tags));
 	memset(&pg, 0, sizeof(pg));
@@ -243,7 +243,7 @@ pai_err iam_list_user_tags(struct aws_client *c, const char *name, struct iam_ta
 fail:
 	memset(tags, 0, IAM_MAX_TAGS * sizeof(*tags));
 	*n_tags = 0;
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 /* An action on a user and one named thing (a group, a policy): both checked, then called. */
@@ -255,7 +255,7 @@ static pai_err user_and_one(struct aws_client *c, const char *action, const char
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !value || !ok(value))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, param, value);
 	add(&q, &e, "UserName", user);
 	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
@@ -284,10 +284,10 @@ pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_
 
 	if (res) { /* several pages cannot be queued */
 		res->status = PAI_ERR_INVALID;
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	}
 	if (!c || !ok_user(user) || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	memset(out, 0, sizeof(*out));
 	memset(&pg, 0, sizeof(pg));
 	pg.user = user;
@@ -311,7 +311,7 @@ pai_err iam_list_access_keys(struct aws_client *c, const char *user, struct iam_
 	e = PAI_ERR_REPLY;
 fail:
 	memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_create_access_key(struct aws_client *c, const char *user, struct iam_access_key *out,
@@ -321,17 +321,17 @@ pai_err iam_create_access_key(struct aws_client *c, const char *user, struct iam
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "UserName", user);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	/* The parser checks the key belongs to this user; it reads the name from out->id. */
 	iam_access_key_wipe(out);
 	snprintf(out->id, sizeof(out->id), "%s", user);
 	e = aws_call(c, AWS_IAM, &q, iam_parse_create_access_key, out, res);
 	if (e && !res)
 		iam_access_key_wipe(out);
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_update_access_key(struct aws_client *c, const char *user, const char *key_id,
@@ -342,7 +342,7 @@ pai_err iam_update_access_key(struct aws_client *c, const char *user, const char
 
 	if (!c || !ok_user(user) || !ok_key_id(key_id) || !status ||
 	    (strcmp(status, "Active") && strcmp(status, "Inactive")))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "AccessKeyId", key_id);
 	add(&q, &e, "Status", status);
 	add(&q, &e, "UserName", user);
@@ -356,7 +356,7 @@ pai_err iam_delete_access_key(struct aws_client *c, const char *user, const char
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !ok_key_id(key_id))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "AccessKeyId", key_id);
 	add(&q, &e, "UserName", user);
 	return call(c, AWS_IAM, &q, e, NULL, NULL, res);
@@ -369,15 +369,15 @@ pai_err iam_get_access_key_last_used(struct aws_client *c, const char *key_id,
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_key_id(key_id) || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "AccessKeyId", key_id);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	e = aws_call(c, AWS_IAM, &q, iam_parse_key_last_used, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_list_account_aliases(struct aws_client *c, char alias[64], struct aws_result *res)
@@ -386,12 +386,12 @@ pai_err iam_list_account_aliases(struct aws_client *c, char alias[64], struct aw
 	pai_err e;
 
 	if (!c || !alias)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	alias[0] = '\0';
 	e = aws_call(c, AWS_IAM, &q, iam_parse_account_aliases, alias, res);
 	if (e && !res)
 		alias[0] = '\0';
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_create_login_profile(struct aws_client *c, const char *user, const char *password,
@@ -403,7 +403,7 @@ pai_err iam_create_login_profile(struct aws_client *c, const char *user, const c
 	pai_err e = PAI_OK;
 
 	if (!c || !ok_user(user) || !valid_password(password))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	add(&q, &e, "Password", password);
 	add(&q, &e, "PasswordResetRequired", reset_required ? "true" : "false");
 	add(&q, &e, "UserName", user);
@@ -438,12 +438,12 @@ pai_err sts_get_caller_identity(struct aws_client *c, struct sts_identity *out,
 	pai_err e;
 
 	if (!c || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	memset(out, 0, sizeof(*out));
 	e = aws_call(c, AWS_STS, &q, sts_parse_caller_identity, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err sts_get_session_token(struct aws_client *c, unsigned duration_s, struct sts_session *out,
@@ -454,16 +454,16 @@ pai_err sts_get_session_token(struct aws_client *c, unsigned duration_s, struct 
 	pai_err e = PAI_OK;
 
 	if (!c || !out || duration_s < STS_SESSION_MIN || duration_s > STS_SESSION_MAX)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	snprintf(duration, sizeof(duration), "%u", duration_s);
 	add(&q, &e, "DurationSeconds", duration); /* the body is built before aws_call returns */
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	e = aws_call(c, AWS_STS, &q, sts_parse_session_token, out, res);
 	if (e && !res)
 		sts_session_wipe(out);
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 /* Splits arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; field i (0 = "arn") into out. */
@@ -525,7 +525,7 @@ static pai_err list_names(struct aws_client *c, const char *action, const char *
 	int page;
 
 	if (!c || !ok_user(user) || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	memset(out, 0, sizeof(*out));
 	for (page = 0; page < IAM_MAX_LISTED + 1; page++) {
 		struct aws_query q = {.action = action};
@@ -547,7 +547,7 @@ static pai_err list_names(struct aws_client *c, const char *action, const char *
 done:
 	if (e)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err iam_list_groups_for_user(struct aws_client *c, const char *user, struct iam_listed *out,
@@ -583,7 +583,7 @@ pai_err iam_queue_list_access_keys(struct aws_client *c, const char *user,
 	pai_err e = PAI_OK;
 
 	if (!res || !c || !ok_user(user) || !out)
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->user, sizeof(out->user), "%s", user);
 	add(&q, &e, "UserName", user);

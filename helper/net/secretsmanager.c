@@ -90,7 +90,7 @@ static pai_err call(struct aws_client *c, const char *action, bool once, struct 
 	if (!e)
 		e = aws_json_call(c, AWS_SECRETS, &rq, parse, out, res);
 	json_object_put(body);
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 /* A SecretString or Description this client may send: bounded, valid UTF-8. */
@@ -107,17 +107,17 @@ pai_err sm_describe_secret(struct aws_client *c, const char *secret_id, struct s
 	pai_err e, built;
 
 	if (!c || !out || !sm_valid_secret_id(secret_id))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	e = expect_init(c, secret_id, NULL, false, &x);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	body = request(&built);
 	add(body, "SecretId", secret_id, &built);
 	e = call(c, "DescribeSecret", false, body, built, NULL, &x, sm_parse_describe, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err sm_get_secret_value(struct aws_client *c, const char *secret_id, const char *version_id,
@@ -129,10 +129,10 @@ pai_err sm_get_secret_value(struct aws_client *c, const char *secret_id, const c
 
 	if (!c || !out || !sm_valid_secret_id(secret_id) ||
 	    (version_id && !sm_valid_token(version_id)))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	e = expect_init(c, secret_id, version_id, false, &x);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	body = request(&built);
 	add(body, "SecretId", secret_id, &built);
@@ -144,7 +144,7 @@ pai_err sm_get_secret_value(struct aws_client *c, const char *secret_id, const c
 	e = call(c, "GetSecretValue", false, body, built, NULL, &x, sm_parse_get_value, out, res);
 	if (e && !res)
 		sm_value_wipe(out);
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err sm_create_secret(struct aws_client *c, const char *name, const char *token,
@@ -159,10 +159,10 @@ pai_err sm_create_secret(struct aws_client *c, const char *name, const char *tok
 	    (kms_key_id && !sm_valid_kms_key_id(kms_key_id)) ||
 	    (description && !ok_text(description, SM_DESCRIPTION_MAX)) ||
 	    (value && !ok_text(value, SM_VALUE_MAX)))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	e = expect_init(c, name, token, value != NULL, &x);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	body = request(&built);
 	add(body, "Name", name, &built);
@@ -175,7 +175,7 @@ pai_err sm_create_secret(struct aws_client *c, const char *name, const char *tok
 	e = call(c, "CreateSecret", true, body, built, value, &x, sm_parse_create, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 pai_err sm_put_secret_value(struct aws_client *c, const char *secret_id, const char *token,
@@ -187,10 +187,10 @@ pai_err sm_put_secret_value(struct aws_client *c, const char *secret_id, const c
 
 	if (!c || !out || !sm_valid_secret_id(secret_id) || !sm_valid_token(token) ||
 	    !ok_text(value, SM_VALUE_MAX))
-		return PAI_ERR_INVALID;
+		return aws_result_unsent(res, PAI_ERR_INVALID);
 	e = expect_init(c, secret_id, token, true, &x);
 	if (e)
-		return e;
+		return aws_result_unsent(res, e);
 	memset(out, 0, sizeof(*out));
 	body = request(&built);
 	add(body, "SecretId", secret_id, &built);
@@ -199,7 +199,7 @@ pai_err sm_put_secret_value(struct aws_client *c, const char *secret_id, const c
 	e = call(c, "PutSecretValue", false, body, built, value, &x, sm_parse_put, out, res);
 	if (e && !res)
 		memset(out, 0, sizeof(*out));
-	return e;
+	return aws_result_unsent(res, e);
 }
 
 /* The 16 bytes of a UUID in its 8-4-4-4-12 text form. */

@@ -15,6 +15,7 @@
 #include "awsquery.h"
 #include "awsretry.h"
 #include "endpoints.h"
+#include "iam.h"
 
 static const struct aws_creds test_creds = {
     .access_key_id = "AKIDEXAMPLE0000000000",
@@ -399,6 +400,39 @@ static void queue_is_bounded(void **state)
 	aws_client_free(c); /* frees (and wipes) unflushed calls */
 }
 
+/* A call refused before it was queued was never sent, and its result slot says so even when
+ * it held an earlier call's success: a caller reading results after the flush never takes an
+ * unsent DeleteAccessKey or CreateAccessKey for one that ran. */
+static void a_call_refused_at_queue_time_leaves_an_unsent_result(void **state)
+{
+	struct aws_client *c = NULL;
+	struct aws_client_opts o = {.iam_endpoint = "http://127.0.0.1:1/"};
+	struct aws_query q = {.action = ""};
+	struct aws_json_request jq = {.action = "Describe.Secret"};
+	static struct aws_result res[100];
+	struct aws_result r;
+	int i;
+
+	(void)state;
+	assert_int_equal(aws_client_new(&c, &o, &test_creds), PAI_OK);
+	memset(&r, 0, sizeof(r)); /* a stale success */
+	assert_int_equal(aws_call(c, AWS_IAM, &q, NULL, NULL, &r), PAI_ERR_INVALID);
+	assert_int_equal(r.status, PAI_ERR_INVALID);
+	assert_string_equal(r.error.code, "");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(aws_json_call(c, AWS_SECRETS, &jq, NULL, NULL, &r), PAI_ERR_INVALID);
+	assert_int_equal(r.status, PAI_ERR_INVALID);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(iam_delete_access_key(c, "alice", "not-a-key-id", &r), PAI_ERR_INVALID);
+	assert_int_equal(r.status, PAI_ERR_INVALID);
+	q.action = "GetUser";
+	for (i = 0; i < 100 && aws_call(c, AWS_IAM, &q, NULL, NULL, &res[i]) == PAI_OK; i++)
+		;
+	assert_true(i < 100);
+	assert_int_equal(res[i].status, PAI_ERR_TOOBIG); /* the queue was full */
+	aws_client_free(c);
+}
+
 static void closed_port_is_retried_then_reported(void **state)
 {
 	struct aws_client *c = NULL;
@@ -430,6 +464,7 @@ int main(void)
 	    cmocka_unit_test(call_after_the_deadline_sends_nothing),
 	    cmocka_unit_test(queued_calls_report_each_result),
 	    cmocka_unit_test(queue_is_bounded),
+	    cmocka_unit_test(a_call_refused_at_queue_time_leaves_an_unsent_result),
 	    cmocka_unit_test(closed_port_is_retried_then_reported),
 	};
 
