@@ -364,8 +364,9 @@ bool prov_take_request(struct run *r, long long *wait_s)
 {
 	*wait_s = 0;
 	return r->pv.ruid == 0 ||
-	       state_take_request(r->sdir, r->login, time(NULL), r->cfg.request_burst,
-	                          r->cfg.request_interval, wait_s) != PAI_ERR_LIMIT;
+	       state_take_request(
+	           r->sdir, r->login, time(NULL), r->cfg.request_burst, r->cfg.request_interval,
+	           r->start_ms + (long long)r->cfg.deadline * 1000, wait_s) != PAI_ERR_LIMIT;
 }
 
 /* A login over the limit whose key is in place keeps it unverified until the next login. */

@@ -445,13 +445,40 @@ pai_err state_write_alias(int dirfd, const char *account, const char *alias, tim
 	return write_atomic(dirfd, ".", "alias", data, (size_t)n, 600);
 }
 
+/* flock(fd, LOCK_EX), waiting until deadline_ms at most: a holder the person stopped
+ * (SIGSTOP) keeps its lock, so no wait may be unbounded. PAI_ERR_TIMEOUT past it. */
+static pai_err flock_until(int fd, long long deadline_ms)
+{
+	long long wait = 2;
+
+	for (;;) {
+		long long left;
+		struct timespec ts;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return PAI_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return PAI_ERR_FILE;
+		left = deadline_ms - clock_now_ms();
+		if (left <= 0)
+			return PAI_ERR_TIMEOUT;
+		if (wait > left)
+			wait = left;
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (wait % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		if (wait < 50)
+			wait *= 2;
+	}
+}
+
 /* Takes locks/<login><suffix>, waiting until deadline_ms. */
 static pai_err lock_file(int dirfd, const char *login, const char *suffix, long long deadline_ms,
                          int *fd)
 {
 	struct safefile_trust mine = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
 	char path[128];
-	long long wait = 2;
+	pai_err e;
 	int n;
 
 	*fd = -1;
@@ -463,34 +490,13 @@ static pai_err lock_file(int dirfd, const char *login, const char *suffix, long 
 	*fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return PAI_ERR_FILE;
-	if (safefile_trust_fd(*fd, path, &mine, NULL, 0))
-		goto file_err;
-	for (;;) {
-		long long left;
-		struct timespec ts;
-
-		if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-			return PAI_OK;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			goto file_err;
-		left = deadline_ms - clock_now_ms();
-		if (left <= 0)
-			break;
-		if (wait > left)
-			wait = left;
-		ts.tv_sec = wait / 1000;
-		ts.tv_nsec = (wait % 1000) * 1000000;
-		nanosleep(&ts, NULL);
-		if (wait < 50)
-			wait *= 2;
+	e = safefile_trust_fd(*fd, path, &mine, NULL, 0) ? PAI_ERR_FILE
+	                                                 : flock_until(*fd, deadline_ms);
+	if (e) {
+		close(*fd);
+		*fd = -1;
 	}
-	close(*fd);
-	*fd = -1;
-	return PAI_ERR_TIMEOUT;
-file_err:
-	close(*fd);
-	*fd = -1;
-	return PAI_ERR_FILE;
+	return e;
 }
 
 pai_err state_lock(int dirfd, const char *login, long long deadline_ms, int *fd)
@@ -583,7 +589,7 @@ pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b)
 }
 
 pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
-                           unsigned interval, long long *wait_s)
+                           unsigned interval, long long deadline_ms, long long *wait_s)
 {
 	struct safefile_trust mine = ours(S_IFREG, SAFEFILE_DIRS_UNCHECKED);
 	struct state_bucket bk;
@@ -600,10 +606,16 @@ pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned bu
 	    snprintf(path, sizeof(path), "requests/%s", login) >= (int)sizeof(path))
 		return PAI_ERR_INVALID;
 	fd = openat(dirfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || safefile_trust_fd(fd, path, &mine, NULL, 0) || flock(fd, LOCK_EX) != 0) {
+	if (fd < 0 || safefile_trust_fd(fd, path, &mine, NULL, 0)) {
 		if (fd >= 0)
 			close(fd);
 		return PAI_OK; /* no bookkeeping: not the person's fault */
+	}
+	if (flock_until(fd, deadline_ms)) {
+		/* held past the deadline: by a run the person stopped, so the person waits */
+		close(fd);
+		*wait_s = interval;
+		return PAI_ERR_LIMIT;
 	}
 	n = pread(fd, line, sizeof(line), 0);
 	if (n <= 0 || state_bucket_parse(line, (size_t)n, &bk) || bk.at > (long long)now) {

@@ -89,9 +89,11 @@ struct state_bucket {
 /* Parses requests/<login>'s bytes: "v1 TOKENS_MILLI TIME\n"; PAI_ERR_INVALID otherwise. */
 pai_err state_bucket_parse(const char *data, size_t len, struct state_bucket *b);
 /* Takes one request from login's bucket (burst 0 = no limit). PAI_ERR_LIMIT when it is
- * empty, with *wait_s the seconds until the next one. A bucket file that cannot be read is
- * a full one; one that cannot be written costs the request nothing. */
+ * empty, with *wait_s the seconds until the next one, and when its lock is still held at
+ * deadline_ms (clock_now_ms; a run of the person's that they stopped holds it). A bucket
+ * file that cannot be read is a full one; one that cannot be written costs the request
+ * nothing. */
 pai_err state_take_request(int dirfd, const char *login, time_t now, unsigned burst,
-                           unsigned interval, long long *wait_s);
+                           unsigned interval, long long deadline_ms, long long *wait_s);
 
 #endif

@@ -12,11 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "state.h"
+
+/* a deadline no test reaches */
+#define SOON (clock_now_ms() + 10000)
 
 static const char good_state[] = "login=alice\niam_user=alice\n"
                                  "arn=arn:aws:iam::123456789012:user/alice\n"
@@ -96,7 +101,7 @@ static void request_allowance_refills_and_survives_hostile_files(void **st)
 	struct state_bucket b;
 	long long wait = 0;
 	size_t i;
-	int fd, k;
+	int fd, k, held;
 	FILE *f;
 
 	(void)st;
@@ -110,22 +115,33 @@ static void request_allowance_refills_and_survives_hostile_files(void **st)
 	assert_int_equal(state_open(dir, &fd), PAI_OK);
 	/* three at once, then one per 60 s */
 	for (k = 0; k < 3; k++)
-		assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, &wait), PAI_OK);
-	assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, &wait), PAI_ERR_LIMIT);
+		assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, SOON, &wait), PAI_OK);
+	assert_int_equal(state_take_request(fd, "alice", 1000, 3, 60, SOON, &wait), PAI_ERR_LIMIT);
 	assert_int_equal(wait, 60);
-	assert_int_equal(state_take_request(fd, "alice", 1030, 3, 60, &wait), PAI_ERR_LIMIT);
+	assert_int_equal(state_take_request(fd, "alice", 1030, 3, 60, SOON, &wait), PAI_ERR_LIMIT);
 	assert_int_equal(wait, 30);
-	assert_int_equal(state_take_request(fd, "alice", 1060, 3, 60, &wait), PAI_OK);
-	assert_int_equal(state_take_request(fd, "bob", 1060, 3, 60, &wait),
+	assert_int_equal(state_take_request(fd, "alice", 1060, 3, 60, SOON, &wait), PAI_OK);
+	assert_int_equal(state_take_request(fd, "bob", 1060, 3, 60, SOON, &wait),
 	                 PAI_OK); /* per person */
-	assert_int_equal(state_take_request(fd, "alice", 1060, 0, 60, &wait), PAI_OK); /* off */
+	assert_int_equal(state_take_request(fd, "alice", 1060, 0, 60, SOON, &wait),
+	                 PAI_OK); /* off */
 	/* a garbled file is a full bucket, never a locked-out person */
 	snprintf(path, sizeof(path), "%s/requests/alice", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("v1 garbage\n", f);
 	fclose(f);
-	assert_int_equal(state_take_request(fd, "alice", 1061, 3, 60, &wait), PAI_OK);
+	assert_int_equal(state_take_request(fd, "alice", 1061, 3, 60, SOON, &wait), PAI_OK);
+	/* a bucket whose lock a stopped run of the person holds: refused at the deadline, not
+	 * waited on for ever (flock locks of two opens conflict within one process too) */
+	held = open(path, O_RDWR);
+	assert_true(held >= 0);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+	assert_int_equal(state_take_request(fd, "alice", 1062, 3, 60, clock_now_ms() + 50, &wait),
+	                 PAI_ERR_LIMIT);
+	assert_int_equal(wait, 60);
+	close(held);
+	assert_int_equal(state_take_request(fd, "alice", 1062, 3, 60, SOON, &wait), PAI_OK);
 	/* the machine ID a system without /etc/machine-id gets: made once, then the same */
 	assert_int_equal(state_machine_id(fd, mid), PAI_OK);
 	assert_true(hostid_valid_id(mid));
