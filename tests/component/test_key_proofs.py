@@ -7,6 +7,7 @@ import os
 import resource
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -241,8 +242,10 @@ def test_server_text_in_errors_is_escaped_in_syslog(helper):
 	                   stdin=subprocess.DEVNULL, timeout=60)
 	assert p.returncode != 0
 	with open(capture, "rb") as f:
-		for line in f.read().splitlines():
-			assert line.startswith(b"REC ") and not any(c < 0x20 for c in line), line
+		log = f.read()
+	assert log, "nothing captured: the test proves nothing"
+	for line in log.splitlines():
+		assert line.startswith(b"REC ") and not any(c < 0x20 for c in line), line
 
 
 # ---- 7: the tool's own tags fit beside the configured ones
@@ -289,19 +292,28 @@ def test_temporary_files_of_killed_state_writes_are_removed(helper):
 
 # ---- 11: logins with IAM's + = ,
 
-def test_a_login_with_plus_equals_and_comma_gets_its_key(helper):
+def test_a_login_with_plus_equals_and_comma_gets_its_key(system_lock, helper):
 	"""As the component layer cannot make such an account, root runs it with --user in
-	tests/attack; here the state layer takes the name."""
+	tests/attack; here the state layer takes the name. Its own account name (the attack
+	test makes paitest+a=b,c) and the system lock, so that no useradd of another test
+	meets /etc/passwd's lock."""
 	if os.geteuid() != 0:
 		pytest.skip("needs root: --user for an account named with + = , (runs in CI)")
 	import pwd
 	import shutil
 	import tempfile
-	name = "paitest+a=b,c"
+	name = "paitest+p=q,r"
 	base = tempfile.mkdtemp(prefix="pai-plus-", dir="/var/tmp")  # a home the account reaches
 	os.chmod(base, 0o755)
 	home = os.path.join(base, "home")
-	subprocess.run(["useradd", "--badname", "-M", "-d", home, name], check=True)
+	for _ in range(50):  # another test file may hold /etc/passwd's lock a moment
+		subprocess.run(["useradd", "--badname", "-M", "-d", home, name],
+		               capture_output=True)
+		try:
+			pwd.getpwnam(name)
+			break
+		except KeyError:
+			time.sleep(0.2)
 	try:
 		pw = pwd.getpwnam(name)
 		os.mkdir(home, 0o700)
@@ -310,7 +322,7 @@ def test_a_login_with_plus_equals_and_comma_gets_its_key(helper):
 		assert p.returncode == 0, p.stderr
 		assert os.path.exists(os.path.join(home, ".aws", "credentials"))
 		assert os.path.exists(os.path.join(helper.state, "users", name))
-		assert tags(helper.ep, name)[OWNER] == "paitest+a=b:2Cc"
+		assert tags(helper.ep, name)[OWNER] == "paitest+p=q:2Cr"
 		helper.ep.clear_calls()
 		assert helper.run("--user", name, home=home).returncode == 0
 		assert helper.ep.actions() == []  # the fast path, from its state file
