@@ -132,11 +132,16 @@ class Fleet:
 		return {k["id"]: k for k in u["keys"]} if u else {}
 
 	def secrets_of(self):
-		"""Every secret the endpoint knows of an IAM user's key (to look for leaks)."""
+		"""Every secret of a person's key the fleet handled (to look for leaks): the keys IAM
+		holds now and every key any version of the store named, rotated or revoked ones
+		included."""
 		out = set()
 		for n in self.names:
 			for k in self.iam_keys(n).values():
 				out.add(k["secret"])
+			for _, doc in self.history(n):
+				if (doc.get("current") or {}).get("secret"):
+					out.add(doc["current"]["secret"])
 		return out
 
 	# ---- the invariants ----
@@ -160,6 +165,8 @@ class Fleet:
 				if kid not in named:
 					bad.append("%s: live key %s not named by the store (%s)" % (
 						n, kid, doc and doc.get("state")))
+			if settled and not doc:
+				bad.append("%s: no store document after the fleet settled" % n)
 			if settled and doc and doc.get("state") == "active":
 				cur = doc["current"]["id"]
 				if set(keys) != {cur}:

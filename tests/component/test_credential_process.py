@@ -187,6 +187,7 @@ def test_a_cached_session_is_served_without_a_call_or_the_network_library(helper
 	assert p.returncode == 0
 	loaded = [ln.split("file=", 1)[1].split()[0] for ln in p.stderr.splitlines()
 	          if "file=" in ln]
+	assert [o for o in loaded if "libc.so" in o], "LD_DEBUG showed no loads: proves nothing"
 	assert not [o for o in loaded if "pai-network.so" in o or "libcurl" in o], loaded
 	assert json.loads(p.stdout) == first
 	assert helper.ep.actions() == []
@@ -266,7 +267,6 @@ def test_an_outage_is_ridden_out_on_the_cached_session_and_remembered(helper):
 	first = credential_process(helper).json()
 	rewrite_cache(helper, expires=int(time.time()) + 600)   # due, but still good
 	helper.ep.faults(error500=1.0, only_actions=["GetSessionToken"])
-	t0 = time.monotonic()
 	p = credential_process(helper)
 	assert p.returncode == 0, p.stderr
 	assert p.json()["AccessKeyId"] == first["AccessKeyId"]
@@ -276,8 +276,7 @@ def test_an_outage_is_ridden_out_on_the_cached_session_and_remembered(helper):
 	for _ in range(3):
 		p = credential_process(helper)
 		assert p.returncode == 0 and p.json()["AccessKeyId"] == first["AccessKeyId"]
-	assert len(sessions_calls(helper.ep)) == tried
-	assert time.monotonic() - t0 < 30
+	assert len(sessions_calls(helper.ep)) == tried  # the bound: no STS call, so no wait
 	# with no session left to serve: one line, exit 5, at once, and no secret
 	rewrite_cache(helper, expires=int(time.time()) + 30)
 	p = credential_process(helper)

@@ -131,6 +131,7 @@ def test_a_host_mode_key_moves_into_the_store_without_a_new_key(fleet, tmp_path)
 		fh.write(host_conf)
 	r = f.run(p)
 	assert r.rc == 0, r.err
+	assert f.store("person000") is None  # host mode indeed: nothing in the store yet
 	kid = p.key()
 	p.write_config()  # fleet mode again
 	f.ep.clear_calls()

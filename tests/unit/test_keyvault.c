@@ -56,7 +56,8 @@ static void record_reader_is_strict_and_bounded(void **st)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (record_parse(bad[i], strlen(bad[i]), "v1", f, 2) != PAI_ERR_INVALID)
 			fail_msg("accepted: %s", bad[i]);
-	assert_int_equal(record_parse("v1\na=1\0\n", 7, "v1", f, 2), PAI_ERR_INVALID);
+	assert_int_equal(record_parse("v1\na=1\0\n", sizeof("v1\na=1\0\n") - 1, "v1", f, 2),
+	                 PAI_ERR_INVALID);
 	assert_string_equal(a, ""); /* wiped on refusal */
 	assert_true(record_num("0", &n) && n == 0);
 	assert_true(record_num("1234567890123456789", &n));
