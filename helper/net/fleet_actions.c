@@ -204,9 +204,15 @@ static pai_err publish(struct netrun *nr, struct store *s, const struct fleet_do
 	e = fleetdoc_serialize(d, &b);
 	if (!e)
 		e = cas_token(nr, s->exists ? s->version : "", token);
-	if (!e && s->exists)
+	if (e) { /* nothing was sent: no write to look for */
+		buf_free(&b);
+		memset(&s->write_error, 0, sizeof(s->write_error));
+		s->write_absent = true;
+		return e;
+	}
+	if (s->exists)
 		e = sm_put_secret_value(nr->c, s->name, token, b.data, &w, NULL);
-	else if (!e)
+	else
 		e = sm_create_secret(
 		    nr->c, s->name, token, r->cfg.kms_key[0] ? r->cfg.kms_key : NULL,
 		    "pam_aws_iam: the fleet's access key of one IAM user", b.data, &w, NULL);
@@ -298,19 +304,24 @@ static int deliver(struct netrun *nr, struct store *s)
 static int wait_for_key(struct netrun *nr, struct store *s)
 {
 	const struct run *r = nr->r;
-	char claimer[HOSTID_NAME_MAX];
+	char claimer[HOSTID_NAME_MAX], seen[SM_TOKEN_MAX];
 
 	snprintf(claimer, sizeof(claimer), "%s", s->doc.claim.name);
+	snprintf(seen, sizeof(seen), "%s", s->version);
 	while (aws_client_remaining_ms(nr->c) > WAIT_POLL_MS + 500) {
 		struct timespec ts = {0, WAIT_POLL_MS * 1000000L};
 		int rc;
 
 		nanosleep(&ts, NULL);
 		rc = describe(nr, s);
-		if (!rc)
-			rc = fetch(nr, s);
 		if (rc)
 			return rc;
+		if (s->exists && !s->deleting && strcmp(s->version, seen) == 0)
+			continue; /* still the claim's version: its value is known */
+		rc = fetch(nr, s);
+		if (rc)
+			return rc;
+		snprintf(seen, sizeof(seen), "%s", s->version);
 		if (s->have_doc && s->doc.state != FLEET_CLAIMED)
 			return PAI_EXIT_OK;
 	}
