@@ -331,14 +331,16 @@ def bench_credproc(helper, ep, n, base):
 		r["renewal"].append(p.wall_ms)
 		r["renewal_cpu"].append(p.cpu_ms)
 		r["calls_renewal"] = ep.actions()
-		ep.clear_calls()
 		for j in range(3):
+			ep.clear_calls()
 			p = run(argv, env, who.dir, "cached")
 			if '"AccessKeyId": "ASIA' not in p.out():
 				raise Bench("--credential-process printed no session")
 			r["cached"].append(p.wall_ms)
 			r["cached_cpu"].append(p.cpu_ms)
-		r["calls_cached"] = ep.actions()
+			# the most any one cached run made
+			if r["calls_cached"] is None or len(ep.actions()) > len(r["calls_cached"]):
+				r["calls_cached"] = ep.actions()
 	return r
 
 
@@ -571,16 +573,23 @@ def bench_fleet(ep, base, hosts=100, people=50):
 	day("day2", f.everyone())
 	day("rotate", [(f.hosts[0], n) for n in f.names], args=("--rotate",))
 	time.sleep(1.5)
-	# logins in random order until every host of every person holds the new key
-	pending = set(f.everyone())
-	logins = 0
-	while pending and logins < 4 * hosts * people:
-		batch = list(pending)[: hosts * people]
-		f.logins(batch, workers=4)
-		logins += len(batch)
+	# logins until every host of every person holds the new key, counted from the homes
+	# that do not hold it yet (the rotating host's already do)
+
+	def behind():
 		cur = {n: f.store(n)["current"]["id"] for n in f.names}
-		pending = {(h, n) for (h, n) in f.everyone() if f.p[(h, n)].key() != cur[n]}
+		return {(h, n) for (h, n) in f.everyone() if f.p[(h, n)].key() != cur[n]}
+
+	pending = behind()
+	out["converge_target"] = len(pending)
+	logins = failed = 0
+	while pending and logins < 4 * hosts * people:
+		res = f.logins(sorted(pending), workers=4)
+		logins += len(res)
+		failed += sum(1 for x in res if x.rc != 0)
+		pending = behind()
 	out["converge_logins"] = logins
+	out["converge_failed"] = failed
 	out["converged"] = not pending
 	out["invariants"] = f.check()
 	return out
@@ -711,16 +720,17 @@ def build_table(r, n):
 		             "%.2f" % fl["day1_calls"], "", ""))
 		rows.append(("  API calls per login, day two (verify_interval passed)",
 		             "%.2f" % fl["day2_calls"], "", ""))
-		rows.append(("  logins until every host holds a rotated key (one per host: %d)"
-		             % (fl["hosts"] * fl["people"]), "%d" % fl["converge_logins"],
-		             "%d" % (fl["hosts"] * fl["people"]),
-		             verdict(fl["converged"] and fl["converge_logins"] <= fl["hosts"] * fl["people"])))
+		rows.append(("  logins until every host holds a rotated key (homes behind: %d)"
+		             % fl["converge_target"], "%d" % fl["converge_logins"],
+		             "%d" % fl["converge_target"],
+		             verdict(fl["converged"] and fl["converge_logins"] <= fl["converge_target"])))
 		rows.append(("  slowest login, day one / day two / rotation (ms)", "%.0f / %.0f / %.0f" % (
 			fl["day1_slowest"], fl["day2_slowest"], fl["rotate_slowest"]), "", ""))
+		failed = (fl["day1_failed"] + fl["day2_failed"] + fl["rotate_failed"]
+		          + fl["converge_failed"])
 		rows.append(("  failed logins (all days); invariant breaks", "%d; %d" % (
-			fl["day1_failed"] + fl["day2_failed"] + fl["rotate_failed"], len(fl["invariants"])),
-			"0; 0", verdict(not fl["invariants"] and not (fl["day1_failed"] + fl["day2_failed"]
-			                                               + fl["rotate_failed"]))))
+			failed, len(fl["invariants"])), "0; 0",
+			verdict(not fl["invariants"] and not failed)))
 	return rows
 
 
@@ -812,8 +822,10 @@ def report_md(table, mach, r, n, load_end, elapsed):
 	       "publishes the key, the others take it). Day two: the same logins after "
 	       "verify_interval (1 s): GetUser, ListAccessKeys, DescribeSecret, and GetSecretValue "
 	       "only when the version changed. Rotation: `--rotate` of every person on one host, "
-	       "then logins until every host of every person holds the new key (the target: one "
-	       "login per host and person). Calls per login are the endpoint's call count over the "
+	       "then logins of the homes still behind until every host of every person holds the new "
+	       "key (the target: one login per home behind, the rotating host's homes already "
+	       "hold it; failures there count among the failed logins). The cached "
+	       "--credential-process row shows the most API calls any one cached run made. Calls per login are the endpoint's call count over the "
 	       "logins of that day; the invariants are those of the simulation in make check "
 	       "(tests/load/test_fleet_sim.py).", ""]
 	problems = [p for b in r["burst"] for p in b["problems"]]
