@@ -12,6 +12,7 @@
 #include "awsclient.h"
 #include "buf.h"
 #include "err.h"
+#include "jsonsafe.h"
 
 #define JSON_CONTENT_TYPE    "application/x-amz-json-1.1"
 #define JSON_REPLY_MAX_BYTES (1024u * 1024u)
@@ -21,22 +22,18 @@
 
 struct json_reply;
 
-/* Appends obj, serialised plainly (no spaces, '/' not escaped), to b. When secret_member is not
- * NULL, the member secret_member = secret (secret_len bytes, no NUL) is added for the final
- * pass only: a first pass with a stand-in of worst-case escaped length grows json-c's print
- * buffer to its final size, so the secret never sits in memory that json-c reallocates and
- * frees; json-c's copies are then wiped and the member removed (obj is left as it came).
- * PAI_ERR_INVALID when obj is not an object or already holds secret_member, PAI_ERR_TOOBIG
- * past b's bound. The caller wipes b. */
+/* Appends obj, serialised plainly (no spaces, '/' not escaped), to b, through jsonsafe_to_buf
+ * (no copy of a string left in memory json-c frees). When secret_member is not NULL, the member
+ * secret_member = secret (secret_len bytes, no NUL) is added for the call only: json-c's copy
+ * is wiped and the member removed (obj is left as it came). PAI_ERR_INVALID when obj is not an
+ * object or already holds secret_member, PAI_ERR_TOOBIG past b's bound. The caller wipes b. */
 pai_err aws_json_body(struct json_object *obj, const char *secret_member, const char *secret,
                       size_t secret_len, struct buf *b);
 
-/* Parses a reply body: one JSON object (RFC 8259, strict, valid UTF-8), at most
- * JSON_REPLY_MAX_DEPTH deep, nothing but white space after it, no key twice in one object
- * (json-c would keep the last silently); in strings no raw control character, no ill-formed
- * UTF-8, no \u0000, no lone surrogate (json-c would cut or replace them silently). PAI_ERR_TOOBIG
- * over JSON_REPLY_MAX_BYTES, PAI_ERR_REPLY for anything else wrong. json-c's copies of every string
- * are wiped by json_reply_free. */
+/* Parses a reply body with jsonsafe_parse (jsonsafe.h: one JSON object, strict, checked in
+ * full before json-c builds anything: no key twice, no ill-formed UTF-8, no \u0000...) at most
+ * JSON_REPLY_MAX_DEPTH deep. PAI_ERR_TOOBIG over JSON_REPLY_MAX_BYTES, PAI_ERR_REPLY for
+ * anything else wrong. json-c's copies of every string are wiped by json_reply_free. */
 pai_err json_reply_parse(const char *body, size_t len, struct json_reply **out);
 void json_reply_free(struct json_reply *r);
 /* The top-level object (borrowed: valid until json_reply_free). */
@@ -46,10 +43,6 @@ struct json_object *json_reply_root(const struct json_reply *r);
  * reads it ("ns.service#Code:extra" -> "Code"), and message from "message" or "Message";
  * printable ASCII only, truncated to fit. */
 bool json_reply_error(const struct json_reply *r, struct aws_error *e);
-
-/* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong form, no surrogate, no NUL,
- * nothing past U+10FFFF). */
-bool json_valid_utf8(const char *s, size_t len);
 
 /* The string member key of obj: *s borrowed, *len its length, min..max bytes. PAI_ERR_NOT_FOUND
  * when absent (or JSON null), PAI_ERR_REPLY when another type or out of bounds. */

@@ -215,7 +215,7 @@ pai_err fleetdoc_serialize(const struct fleet_doc *d, struct buf *out)
 
 	if (!o)
 		return PAI_ERR_NOMEM;
-	e = write_doc(o, d) ? jsonsafe_to_buf(o, out) : PAI_ERR_NOMEM;
+	e = write_doc(o, d) ? jsonsafe_to_buf(o, JSON_C_TO_STRING_PLAIN, out) : PAI_ERR_NOMEM;
 	jsonsafe_put(o);
 	/* what this writes, this reads: a document that would not parse is never published */
 	if (!e && fleetdoc_parse(out->data + start, out->len - start, &check) != PAI_OK)
