@@ -327,6 +327,47 @@ static void a_lost_replys_key_is_deactivated_not_deleted(void **st)
 	assert_int_equal(touched(&w.p), 0);
 }
 
+/* one mark announces one CreateAccessKey: with two unrecorded keys in its window, one was made
+ * by someone else (the console, another tool), and nothing says which */
+static void two_keys_under_one_mark_are_neither_deactivated_nor_deleted(void **st)
+{
+	struct world w;
+
+	(void)st;
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, true, NOW - 59);
+	key(&w, K2, true, NOW - 30); /* made by hand 29 s later */
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_REFUSE);
+	assert_int_equal(touched(&w.p), 0);
+	assert_false(w.p.close_mark); /* the mark stays open until it expires */
+	w.in.replace_oldest_managed = true;
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_REFUSE);
+	assert_int_equal(touched(&w.p), 0);
+	/* one slot free, nothing needs it: still untouched */
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, false, NOW - 59);
+	key(&w, K2, false, NOW - 30);
+	w.in.action = KEYPLAN_REVOKE;
+	plan(&w);
+	assert_int_equal(touched(&w.p), 0);
+	/* the key this host's state names is one of the two: the other is not the mark's */
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, true, NOW - 59);
+	key(&w, K2, true, NOW - 30);
+	w.in.state_key = K1;
+	w.in.profile_key = K1;
+	plan(&w);
+	assert_false(deactivates(&w.p, K2));
+	assert_false(keyplan_deletes(&w.p, K2));
+	/* nor does the profile's key count as the mark's when another shares the window */
+	w.in.state_key = "";
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_CONFLICT);
+	assert_int_equal(touched(&w.p), 0);
+}
+
 /* rotating with a lost reply's key in the second slot: that slot is needed now */
 static void a_lost_replys_key_is_deleted_when_its_slot_is_needed_now(void **st)
 {
@@ -593,6 +634,7 @@ int main(void)
 	    cmocka_unit_test(a_hand_made_key_near_a_closed_mark_is_never_touched),
 	    cmocka_unit_test(an_older_entry_does_not_answer_a_later_mark),
 	    cmocka_unit_test(a_lost_replys_key_is_deactivated_not_deleted),
+	    cmocka_unit_test(two_keys_under_one_mark_are_neither_deactivated_nor_deleted),
 	    cmocka_unit_test(a_lost_replys_key_is_deleted_when_its_slot_is_needed_now),
 	    cmocka_unit_test(a_deactivated_orphan_goes_when_its_slot_is_needed_or_its_grace_ends),
 	    cmocka_unit_test(hosts_with_one_short_name_keep_their_own_keys),
