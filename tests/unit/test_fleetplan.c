@@ -409,6 +409,43 @@ static void an_old_runs_mark_does_not_make_a_key_being_published_an_orphan(void 
 	assert_true(in_list(w.p.delete_unnamed, w.p.n_delete_unnamed, K2));
 }
 
+/* a mark announces one CreateAccessKey: with another key in its window, the unnamed one may be
+ * someone's own (the console, another tool), and nothing says which */
+static void a_mark_with_two_keys_in_its_window_proves_neither(void **st)
+{
+	struct world w;
+
+	(void)st;
+	world_init(&w);
+	key(&w, K1, true, NOW - DAY);
+	current(&w, K1, NOW - DAY);
+	w.in.profile_key = K1;
+	mark(&w, &host_b, NOW - 60);
+	key(&w, K2, true, NOW - 59);
+	key(&w, K3, true, NOW - 30); /* made by hand 29 s later */
+	w.in.now = NOW + 60;         /* b's run is long over, both keys older than a run */
+	assert_int_equal(plan(&w)->verdict, FLEET_KEEP);
+	assert_int_equal(deleted(&w.p), 0);
+	/* revoking while that run may still be going: neither is deleted either */
+	w.in.now = NOW - 25;
+	w.keys[2].created = NOW - 50;
+	w.in.action = FLEET_REVOKE;
+	assert_int_equal(plan(&w)->verdict, FLEET_PUBLISH_REVOKE);
+	assert_false(deletes(&w.p, K2));
+	assert_false(deletes(&w.p, K3));
+	/* the mark's run published its key (marks stay open in fleet mode): a key made by hand
+	 * in the same window is not the mark's */
+	world_init(&w);
+	mark(&w, &host_b, NOW - 60);
+	key(&w, K1, true, NOW - 59);
+	current(&w, K1, NOW - 59);
+	w.in.profile_key = K1;
+	key(&w, K3, true, NOW - 30);
+	w.in.now = NOW + 60;
+	assert_int_equal(plan(&w)->verdict, FLEET_KEEP);
+	assert_int_equal(deleted(&w.p), 0);
+}
+
 static void a_host_mode_key_of_this_host_goes_once_the_store_key_is_home(void **st)
 {
 	struct world w;
@@ -538,6 +575,7 @@ int main(void)
 	    cmocka_unit_test(a_foreign_key_in_the_profile_and_a_deleting_store_are_left_alone),
 	    cmocka_unit_test(an_unpublished_key_goes_once_its_makers_run_is_over),
 	    cmocka_unit_test(an_old_runs_mark_does_not_make_a_key_being_published_an_orphan),
+	    cmocka_unit_test(a_mark_with_two_keys_in_its_window_proves_neither),
 	    cmocka_unit_test(a_host_mode_key_of_this_host_goes_once_the_store_key_is_home),
 	    cmocka_unit_test(random_fleets_never_delete_a_key_without_proof),
 	};
