@@ -153,6 +153,7 @@ $(B)/tests/%.so: tests/preload/%.c | $(B)/tests
 
 $(B)/tests/%: tests/unit/%.c $(B)/libpai.a | $(B)/tests
 	$(CC) $(UTEST_CFLAGS) -Wno-missing-prototypes -pie -o $@ $< $(B)/libpai.a $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_keyplan $(B)/tests/test_fleetplan: tests/unit/keyworld.h
 
 $(B) $(B)/obj $(B)/pic $(B)/pic/net $(B)/utest $(B)/utest/net $(B)/tests:
 	mkdir -p $@
@@ -198,7 +199,7 @@ fuzz:
 	B=$(B) tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 format:
-	clang-format -i helper/*.[ch] helper/net/*.[ch] pam_module/*.[ch] tests/unit/*.c \
+	clang-format -i helper/*.[ch] helper/net/*.[ch] pam_module/*.[ch] tests/unit/*.[ch] \
 	  tests/tools/*.[ch] tests/preload/*.c tests/fuzz/*.[ch]
 
 cppcheck:

@@ -41,36 +41,59 @@ static bool mine(const struct fleet_in *in, const char *id)
 	return e && !strcmp(e->host_id, in->host->id);
 }
 
+static bool in_window(const struct fleet_in *in, time_t t, const struct ledger_mark *m)
+{
+	return t >= m->at - LEDGER_PENDING_SLACK &&
+	       t <= m->at + (time_t)in->deadline + LEDGER_PENDING_SLACK;
+}
+
+/* A mark announces one CreateAccessKey, and fleet mode never closes it: a mark proves it made
+ * k only when k is the only key IAM lists in its window. Another key there, unnamed, named (the
+ * run published its key) or recorded by host mode, means one of them is someone else's (the
+ * console, another tool), and nothing says which. */
+static bool mark_proves(const struct fleet_in *in, const struct ledger_mark *m,
+                        const struct keyplan_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_keys && i < KEYPLAN_MAX_KEYS; i++)
+		if (strcmp(in->keys[i].id, k->id) != 0 && in_window(in, in->keys[i].created, m))
+			return false;
+	return true;
+}
+
 /* The marks that could have made key k: k was created within a mark's window (its run,
  * with LEDGER_PENDING_SLACK either side for clocks). over: how many of those runs are over;
- * returns how many there are. */
-static size_t covering_marks(const struct fleet_in *in, const struct keyplan_key *k, size_t *over)
+ * proving: how many prove k (mark_proves); returns how many there are. */
+static size_t covering_marks(const struct fleet_in *in, const struct keyplan_key *k, size_t *over,
+                             size_t *proving)
 {
 	size_t i, n = 0;
 
-	*over = 0;
+	*over = *proving = 0;
 	for (i = 0; i < in->ledger->n_marks; i++) {
 		const struct ledger_mark *m = &in->ledger->m[i];
 
-		if (!m->valid || m->closed_by[0] || k->created < m->at - LEDGER_PENDING_SLACK ||
-		    k->created > m->at + (time_t)in->deadline + LEDGER_PENDING_SLACK)
+		if (!m->valid || m->closed_by[0] || !in_window(in, k->created, m))
 			continue;
 		n++;
 		if (in->now > m->at + (time_t)in->deadline + FLEET_CLAIM_SLACK)
 			(*over)++;
+		if (mark_proves(in, m, k))
+			(*proving)++;
 	}
 	return n;
 }
 
-/* A key no document names, made under a mark, when every run that could have made it is
- * over: its maker never published it (a lost reply, a lost race it could not clean up, a
- * crash). The mark is the proof the tool made it; all runs being over, and the key older
+/* A key no document names, made under a mark that proves it, when every run that could have
+ * made it is over: its maker never published it (a lost reply, a lost race it could not clean
+ * up, a crash). The mark is the proof the tool made it; all runs being over, and the key older
  * than a run, that no one will publish it. One run still going is enough to leave it: a mark's
  * window is wide (clocks), so an old run's mark may cover a key a slow run made a moment ago and is
  * publishing. */
 static bool unpublished(const struct fleet_in *in, const struct keyplan_key *k)
 {
-	size_t n, over;
+	size_t n, over, proving;
 
 	if (named(in, k->id) || ledger_find(in->ledger, k->id))
 		return false;
@@ -78,19 +101,19 @@ static bool unpublished(const struct fleet_in *in, const struct keyplan_key *k)
 	 * is not visible yet (IAM is eventually consistent for tags too) */
 	if (in->now <= k->created + (time_t)in->deadline + FLEET_CLAIM_SLACK)
 		return false;
-	n = covering_marks(in, k, &over);
-	return n > 0 && over == n;
+	n = covering_marks(in, k, &over, &proving);
+	return proving > 0 && over == n;
 }
 
-/* A key another host may be making right now (a run that could have made it is not over):
- * not to be touched, and, revoking, to be deleted once the revoked state is published. */
+/* A key another host may be making right now (a run that could have made it is not over, and
+ * a mark proves it): revoking, to be deleted once the revoked state is published. */
 static bool being_made(const struct fleet_in *in, const struct keyplan_key *k)
 {
-	size_t over;
+	size_t over, proving;
 
 	if (named(in, k->id) || ledger_find(in->ledger, k->id))
 		return false;
-	return covering_marks(in, k, &over) > over;
+	return covering_marks(in, k, &over, &proving) > over && proving > 0;
 }
 
 static void add(char list[][IAM_KEY_ID_MAX], size_t *n, const char *id)

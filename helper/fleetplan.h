@@ -103,8 +103,9 @@ struct fleet_plan {
 	bool rotation_waits; /* rotation is due but the previous key is still in its grace */
 	char delete_first[KEYPLAN_MAX_KEYS][IAM_KEY_ID_MAX]; /* before making a key (slots) */
 	size_t n_delete_first;
-	char delete_unnamed[KEYPLAN_MAX_KEYS][IAM_KEY_ID_MAX]; /* never published: made under a
-	                                                        * mark whose run is over */
+	char delete_unnamed[KEYPLAN_MAX_KEYS][IAM_KEY_ID_MAX]; /* never published: the only key
+	                                                        * in the window of a mark whose
+	                                                        * run is over */
 	size_t n_delete_unnamed;
 	char delete_after[KEYPLAN_MAX_KEYS][IAM_KEY_ID_MAX]; /* once published (ROTATE_NOW,
 	                                                      * REVOKE: every named key) */

@@ -63,6 +63,24 @@ static const struct ledger_mark *open_mark(const struct keyplan_in *in)
 	return m && !expired(in, m) && !answered(in, m) ? m : NULL;
 }
 
+/* True when this host's open mark proves k is the key of its lost reply: k has no entry and
+ * is the only key without one made in the mark's window. A mark announces one
+ * CreateAccessKey, never retried; with two such keys in its window one is someone else's
+ * (the console, another tool), and nothing says which. */
+static bool proven_by_mark(const struct keyplan_in *in, const struct ledger_mark *open,
+                           const struct keyplan_key *k)
+{
+	size_t i, n = 0;
+
+	if (!open || ledger_find(in->ledger, k->id) || !in_window(in, k->created, open->at))
+		return false;
+	for (i = 0; i < in->n_keys && i < KEYPLAN_MAX_KEYS; i++)
+		if (!ledger_find(in->ledger, in->keys[i].id) &&
+		    in_window(in, in->keys[i].created, open->at))
+			n++;
+	return n == 1;
+}
+
 /* True when t lies in another host's open mark's window: that may be their key, in flight. */
 static bool others_window(const struct keyplan_in *in, time_t t)
 {
@@ -155,7 +173,7 @@ static bool find_ours(const struct keyplan_in *in, const struct ledger_mark *ope
 		return false;
 	} else if (!strcmp(pk, in->state_key)) {
 		p->record_ours = k != NULL; /* this host wrote it; its entry is missing */
-	} else if (k && open && in_window(in, k->created, open->at)) {
+	} else if (k && proven_by_mark(in, open, k)) {
 		/* made under this host's open mark and written here: the entry and the state
 		 * write failed after the file was written */
 		p->record_ours = true;
@@ -195,9 +213,8 @@ static void cleanup(const struct keyplan_in *in, const struct ledger_mark *open,
 	for (i = 0; open && i < in->n_keys && i < KEYPLAN_MAX_KEYS; i++) {
 		const struct keyplan_key *k = &in->keys[i];
 
-		if (ledger_find(l, k->id) || !strcmp(k->id, p->ours) ||
-		    !strcmp(k->id, in->profile_key) || !in_window(in, k->created, open->at) ||
-		    others_window(in, k->created))
+		if (!strcmp(k->id, p->ours) || !strcmp(k->id, in->profile_key) ||
+		    !proven_by_mark(in, open, k) || others_window(in, k->created))
 			continue;
 		add_step(p->deactivate, &p->n_deactivate, k->id, KEYPLAN_WHY_ORPHAN);
 		p->close_mark = true;

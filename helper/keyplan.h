@@ -7,9 +7,10 @@
  * tool made it. Proof is this host's ledger entry, this host's own state record, or, for
  * on_limit = replace-oldest-managed, any host's ledger entry. A key with no entry that was
  * created under this host's still-open mark (its CreateAccessKey reply was lost, so nobody
- * holds its secret) is only deactivated and recorded as an orphan, a reversible step; it is
- * deleted when its slot is needed (then, or at a later run) or after KEYPLAN_ORPHAN_GRACE.
- * Any other key is never touched. */
+ * holds its secret), when it is the only key with no entry in that mark's window (a mark
+ * announces one CreateAccessKey), is only deactivated and recorded as an orphan, a reversible
+ * step; it is deleted when its slot is needed (then, or at a later run) or after
+ * KEYPLAN_ORPHAN_GRACE. Any other key is never touched. */
 #ifndef PAI_KEYPLAN_H
 #define PAI_KEYPLAN_H
 

@@ -22,7 +22,7 @@ def test_c_sources_are_clang_formatted():
 	# helper/** and pam_module/**: the helper's sources are split into subdirectories
 	files = sorted(glob.glob(os.path.join(TOP, "helper/**/*.[ch]"), recursive=True) +
 	               glob.glob(os.path.join(TOP, "pam_module/**/*.[ch]"), recursive=True) +
-	               glob.glob(os.path.join(TOP, "tests/unit/*.c")) +
+	               glob.glob(os.path.join(TOP, "tests/unit/*.[ch]")) +
 	               glob.glob(os.path.join(TOP, "tests/preload/*.c")))
 	bad = []
 	for f in files:

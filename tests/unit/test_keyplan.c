@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_keyplan.c — every key decision, case by case (keyplan.h), and a property: over random
  * keys, ledgers, marks, states and profiles, a key without proof of authorship is never in
- * a delete list, and only a key under this host's open mark is ever deactivated. */
+ * a delete list, and only the one key with no entry under this host's open mark is ever
+ * deactivated; the generator puts keys around marks often enough to reach both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,14 +49,7 @@ static void world_init(struct world *w)
 	w->in.deadline = 8;
 }
 
-static void key(struct world *w, const char *id, bool active, time_t created)
-{
-	struct keyplan_key *k = &w->keys[w->n_keys++];
-
-	snprintf(k->id, sizeof(k->id), "%s", id);
-	k->active = active;
-	k->created = created;
-}
+#include "keyworld.h"
 
 static void entry(struct world *w, const char *id, const struct hostid *h, time_t t, bool orphan)
 {
@@ -327,6 +321,47 @@ static void a_lost_replys_key_is_deactivated_not_deleted(void **st)
 	assert_int_equal(touched(&w.p), 0);
 }
 
+/* one mark announces one CreateAccessKey: with two unrecorded keys in its window, one was made
+ * by someone else (the console, another tool), and nothing says which */
+static void two_keys_under_one_mark_are_neither_deactivated_nor_deleted(void **st)
+{
+	struct world w;
+
+	(void)st;
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, true, NOW - 59);
+	key(&w, K2, true, NOW - 30); /* made by hand 29 s later */
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_REFUSE);
+	assert_int_equal(touched(&w.p), 0);
+	assert_false(w.p.close_mark); /* the mark stays open until it expires */
+	w.in.replace_oldest_managed = true;
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_REFUSE);
+	assert_int_equal(touched(&w.p), 0);
+	/* one slot free, nothing needs it: still untouched */
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, false, NOW - 59);
+	key(&w, K2, false, NOW - 30);
+	w.in.action = KEYPLAN_REVOKE;
+	plan(&w);
+	assert_int_equal(touched(&w.p), 0);
+	/* the key this host's state names is one of the two: the other is not the mark's */
+	world_init(&w);
+	mark(&w, &host_a, NOW - 60, NULL);
+	key(&w, K1, true, NOW - 59);
+	key(&w, K2, true, NOW - 30);
+	w.in.state_key = K1;
+	w.in.profile_key = K1;
+	plan(&w);
+	assert_false(deactivates(&w.p, K2));
+	assert_false(keyplan_deletes(&w.p, K2));
+	/* nor does the profile's key count as the mark's when another shares the window */
+	w.in.state_key = "";
+	assert_int_equal(plan(&w)->verdict, KEYPLAN_CONFLICT);
+	assert_int_equal(touched(&w.p), 0);
+}
+
 /* rotating with a lost reply's key in the second slot: that slot is needed now */
 static void a_lost_replys_key_is_deleted_when_its_slot_is_needed_now(void **st)
 {
@@ -473,35 +508,54 @@ static void stale_entries_and_marks_are_untagged_after_settling(void **st)
 
 /* ---- the property ---- */
 
+/* This host's mark proves a key with no entry: the mark is open, the key was made in its window
+ * and is the only key with no entry made there (a mark announces one CreateAccessKey). */
+static bool mark_proves(const struct world *w, const char *id)
+{
+	const struct ledger_mark *own = ledger_mark_of(&w->ledger, w->in.host->id);
+	bool in = false;
+	size_t i, n = 0;
+
+	if (!own || own->closed_by[0] || ledger_find(&w->ledger, id))
+		return false;
+	for (i = 0; i < w->n_keys; i++) {
+		if (ledger_find(&w->ledger, w->keys[i].id) ||
+		    !in_mark_window(w->keys[i].created, own->at, w->in.deadline))
+			continue;
+		n++;
+		in = in || !strcmp(w->keys[i].id, id);
+	}
+	return in && n == 1;
+}
+
 /* Proof of authorship, decided here apart from keyplan.c's own reasoning. */
 static bool proven(const struct world *w, const struct keyplan_step *s)
 {
 	const struct ledger_entry *e = ledger_find(&w->ledger, s->key_id);
-	const struct ledger_mark *own = ledger_mark_of(&w->ledger, w->in.host->id);
-	size_t i;
 
 	if (s->why == KEYPLAN_WHY_OLDEST_MANAGED)
 		return e != NULL && w->in.replace_oldest_managed;
-	if (s->why == KEYPLAN_WHY_ORPHAN) { /* no entry, made under this host's open mark */
-		for (i = 0; !e && own && !own->closed_by[0] && i < w->n_keys; i++)
-			if (!strcmp(w->keys[i].id, s->key_id) &&
-			    w->keys[i].created >= own->at - LEDGER_PENDING_SLACK &&
-			    w->keys[i].created <= own->at + 8 + LEDGER_PENDING_SLACK)
-				return true;
-		return false;
-	}
+	if (s->why == KEYPLAN_WHY_ORPHAN) /* no entry, the one key of this host's open mark */
+		return mark_proves(w, s->key_id);
 	if (e && !strcmp(e->host_id, w->in.host->id))
 		return true; /* this host's entry */
 	if (w->in.state_key[0] && !strcmp(s->key_id, w->in.state_key))
 		return true; /* this host's own record of the key it wrote */
-	/* the key in this host's profile, made under this host's still-open mark */
-	if (!strcmp(s->key_id, w->in.profile_key) && own && !own->closed_by[0])
-		for (i = 0; i < w->n_keys; i++)
-			if (!strcmp(w->keys[i].id, s->key_id) &&
-			    w->keys[i].created >= own->at - LEDGER_PENDING_SLACK &&
-			    w->keys[i].created <= own->at + 8 + LEDGER_PENDING_SLACK)
-				return true;
-	return false;
+	/* the key in this host's profile, the one key of this host's open mark */
+	return !strcmp(s->key_id, w->in.profile_key) && mark_proves(w, s->key_id);
+}
+
+/* Two keys with no entry in this host's open mark's window: the case the mark proves nothing. */
+static bool mark_shared(const struct world *w)
+{
+	const struct ledger_mark *own = ledger_mark_of(&w->ledger, w->in.host->id);
+	size_t i, n = 0;
+
+	for (i = 0; own && !own->closed_by[0] && i < w->n_keys; i++)
+		if (!ledger_find(&w->ledger, w->keys[i].id) &&
+		    in_mark_window(w->keys[i].created, own->at, w->in.deadline))
+			n++;
+	return n >= 2;
 }
 
 static void random_worlds_never_delete_a_key_without_proof(void **st)
@@ -509,26 +563,40 @@ static void random_worlds_never_delete_a_key_without_proof(void **st)
 	static const char *const ids[] = {K1, K2, K3, "AKIAAAAAAAAAAAAAAAA4"};
 	const struct hostid *hosts[] = {&host_a, &host_b};
 	unsigned seed = 20261129, round;
+	/* rounds that reached each dangerous path: the property means little otherwise */
+	unsigned n_deactivating = 0, n_orphan_deleting = 0, n_shared_untouched = 0;
 	struct world w;
 
 	(void)st;
 	for (round = 0; round < 20000; round++) {
+		time_t at[2];
+		bool has_mark[2], near = rand_r(&seed) % 3 == 0, orphan_deleted = false;
 		size_t i, j;
-		const struct ledger_mark *own;
 
 		world_init(&w);
 		w.in.action = (enum keyplan_action)(rand_r(&seed) % 3);
 		w.in.replace_oldest_managed = rand_r(&seed) % 2;
+		w.in.deadline = 1 + rand_r(&seed) % 30;
+		for (j = 0; j < 2; j++) {
+			has_mark[j] = rand_r(&seed) % 2;
+			at[j] = NOW - (time_t)(rand_r(&seed) % (2 * DAY));
+		}
 		for (i = 0; i < 4; i++) {
 			time_t t = NOW - (time_t)(rand_r(&seed) % (10 * DAY));
 
+			/* a third of the rounds: a key or two made around a mark's time, where
+			 * a mark is the proof (or, with two, no proof at all) */
+			if (near && rand_r(&seed) % 2) {
+				j = rand_r(&seed) % 4 ? 0 : 1;
+				t = at[j] - 130 + (time_t)(rand_r(&seed) % 271);
+			}
 			if (rand_r(&seed) % 3 == 0)
 				continue;
 			if (w.n_keys < 2 ||
 			    rand_r(&seed) % 4 == 0) /* now and then over IAM's limit */
 				key(&w, ids[i], rand_r(&seed) % 4 != 0, t);
 			switch (rand_r(&seed) % 4) {
-			case 0: break; /* made by hand */
+			case 0: break; /* made by hand, or the lost reply of a mark */
 			case 1:
 				entry(&w, ids[i], hosts[rand_r(&seed) % 2], t,
 				      rand_r(&seed) % 5 == 0);
@@ -541,8 +609,8 @@ static void random_worlds_never_delete_a_key_without_proof(void **st)
 			}
 		}
 		for (j = 0; j < 2; j++)
-			if (rand_r(&seed) % 2)
-				mark(&w, hosts[j], NOW - (time_t)(rand_r(&seed) % (2 * DAY)),
+			if (has_mark[j])
+				mark(&w, hosts[j], at[j],
 				     rand_r(&seed) % 3 ? NULL : ids[rand_r(&seed) % 4]);
 		if (rand_r(&seed) % 2)
 			w.in.state_key = ids[rand_r(&seed) % 4];
@@ -551,31 +619,34 @@ static void random_worlds_never_delete_a_key_without_proof(void **st)
 		w.in.state_legacy_host = rand_r(&seed) % 2;
 		w.in.profile_not_a_key = rand_r(&seed) % 20 == 0;
 		plan(&w);
-		for (i = 0; i < w.p.n_delete_first; i++)
+		for (i = 0; i < w.p.n_delete_first; i++) {
 			if (!proven(&w, &w.p.delete_first[i]))
 				fail_msg("round %u: deletes %s (%s) without proof", round,
 				         w.p.delete_first[i].key_id,
 				         keyplan_why_text(w.p.delete_first[i].why));
+			orphan_deleted |= w.p.delete_first[i].why == KEYPLAN_WHY_ORPHAN;
+		}
 		for (i = 0; i < w.p.n_delete_after; i++)
 			if (!proven(&w, &w.p.delete_after[i]))
 				fail_msg("round %u: replaces %s without proof", round,
 				         w.p.delete_after[i].key_id);
-		own = ledger_mark_of(&w.ledger, host_a.id);
-		for (i = 0; i < w.p.n_deactivate; i++) {
-			const struct keyplan_key *k = NULL;
-
-			for (j = 0; j < w.n_keys; j++)
-				if (!strcmp(w.keys[j].id, w.p.deactivate[i].key_id))
-					k = &w.keys[j];
-			if (!own || own->closed_by[0] || !k || ledger_find(&w.ledger, k->id) ||
-			    k->created < own->at - LEDGER_PENDING_SLACK ||
-			    k->created > own->at + 8 + LEDGER_PENDING_SLACK)
-				fail_msg("round %u: deactivates %s without this host's open mark",
+		for (i = 0; i < w.p.n_deactivate; i++)
+			if (!mark_proves(&w, w.p.deactivate[i].key_id))
+				fail_msg("round %u: deactivates %s, not the one key of this host's "
+				         "open mark",
 				         round, w.p.deactivate[i].key_id);
-		}
 		if (w.p.verdict == KEYPLAN_CONFLICT && touched(&w.p))
 			fail_msg("round %u: a conflict touches keys", round);
+		n_deactivating += w.p.n_deactivate > 0;
+		n_orphan_deleting += orphan_deleted;
+		n_shared_untouched += mark_shared(&w);
 	}
+	print_message("rounds deactivating %u, deleting a lost reply's key %u, with two keys "
+	              "under this host's mark %u\n",
+	              n_deactivating, n_orphan_deleting, n_shared_untouched);
+	assert_true(n_deactivating > 0);
+	assert_true(n_orphan_deleting > 0);
+	assert_true(n_shared_untouched > 0);
 }
 
 int main(void)
@@ -593,6 +664,7 @@ int main(void)
 	    cmocka_unit_test(a_hand_made_key_near_a_closed_mark_is_never_touched),
 	    cmocka_unit_test(an_older_entry_does_not_answer_a_later_mark),
 	    cmocka_unit_test(a_lost_replys_key_is_deactivated_not_deleted),
+	    cmocka_unit_test(two_keys_under_one_mark_are_neither_deactivated_nor_deleted),
 	    cmocka_unit_test(a_lost_replys_key_is_deleted_when_its_slot_is_needed_now),
 	    cmocka_unit_test(a_deactivated_orphan_goes_when_its_slot_is_needed_or_its_grace_ends),
 	    cmocka_unit_test(hosts_with_one_short_name_keep_their_own_keys),
