@@ -112,6 +112,9 @@ pai_err privs_become_person(struct privs *p)
 {
 	if (p->as_person)
 		return PAI_OK;
+	/* from the first change on, a failure part-way leaves ids privs_become_helper must put
+	 * back (a set group but not the uid, say), or the run ends */
+	p->as_person = true;
 	if (p->ruid == 0 && geteuid() != 0) {
 		/* a root caller of a setuid copy: back to euid 0 to take the person's ids */
 		if (setresuid(-1, 0, -1) != 0)
@@ -127,7 +130,6 @@ pai_err privs_become_person(struct privs *p)
 		return PAI_ERR_REFUSED;
 	if (!ids_are(p->person_uid, p->person_gid))
 		return PAI_ERR_REFUSED;
-	p->as_person = true;
 	return no_dumps();
 }
 

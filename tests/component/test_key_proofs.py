@@ -335,9 +335,10 @@ def test_a_login_with_plus_equals_and_comma_gets_its_key(system_lock, helper):
 # ---- a switch back to the helper's ids that fails ends the run
 
 def test_a_failed_switch_back_to_the_helpers_ids_ends_the_run_and_loses_no_key(helper):
-	"""Every setresuid of a first login made to fail in turn (tests/preload/setresuid-fail.c):
-	where the switch back to the helper's ids fails, the run stops there with exit 1 and one
-	line, whatever it was doing; no key IAM holds is missing from the home, and the next
+	"""Each setresuid of a first login made to fail in turn, alone
+	(tests/preload/setresuid-fail.c): where the switch back to the helper's ids fails, the run
+	stops there with exit 1 and one line, whatever it was doing; where the switch to the
+	person fails, the ids are put back and the run refuses that step; no key IAM holds is missing from the home, and the next
 	login ends with exactly the home's key."""
 	ep = helper.ep
 	switch_backs = after_write = 0
@@ -348,7 +349,7 @@ def test_a_failed_switch_back_to_the_helpers_ids_ends_the_run_and_loses_no_key(h
 			p = os.path.join(helper.state, name)
 			shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)
 		capture = str(helper.tmp / ("syslog.%d" % n))
-		env = syslog_env(capture, PAI_FAIL_SETRESUID_FROM=n)
+		env = syslog_env(capture, PAI_FAIL_SETRESUID_CALL=n)
 		env["LD_PRELOAD"] += " " + build_path("tests/setresuid-fail.so")
 		p = subprocess.run(helper.argv(), capture_output=True, text=True, env=env,
 		                   stdin=subprocess.DEVNULL, timeout=60)

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* setresuid-fail.c — an LD_PRELOAD library for tests: setresuid() fails with EPERM from its
- * Nth call on, N taken from PAI_FAIL_SETRESUID_FROM when the library loads (before the helper
- * clears its environment). An unprivileged helper's switches to the person and back are
- * calls that cannot fail otherwise; this makes the switch back fail where a test chooses. */
+/* setresuid-fail.c — an LD_PRELOAD library for tests: the Nth call of setresuid() fails with
+ * EPERM, N taken from PAI_FAIL_SETRESUID_CALL when the library loads (before the helper
+ * clears its environment); the others do what they would. An unprivileged helper's switches
+ * to the person and back are calls that cannot fail otherwise; this makes one of them fail
+ * where a test chooses. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static long fail_from;
+static long fail_at;
 static long calls;
 
 __attribute__((constructor)) static void fail_init(void)
 {
-	const char *p = getenv("PAI_FAIL_SETRESUID_FROM");
+	const char *p = getenv("PAI_FAIL_SETRESUID_CALL");
 
-	fail_from = p ? strtol(p, NULL, 10) : 0;
+	fail_at = p ? strtol(p, NULL, 10) : 0;
 }
 
 int setresuid(uid_t r, uid_t e, uid_t s)
@@ -23,7 +24,7 @@ int setresuid(uid_t r, uid_t e, uid_t s)
 	int (*real)(uid_t, uid_t, uid_t) =
 	    (int (*)(uid_t, uid_t, uid_t))dlsym(RTLD_NEXT, "setresuid");
 
-	if (fail_from > 0 && ++calls >= fail_from) {
+	if (fail_at > 0 && ++calls == fail_at) {
 		errno = EPERM;
 		return -1;
 	}
