@@ -19,8 +19,7 @@ import pai_testlib
 from pai_testlib import HELPER, HOST, LEDGER_TAG, LOGIN, OWNER_TAG  # noqa: F401 (re-exported)
 PROG = "aws-iam-provision: "
 EXIT_OK, EXIT_AWS, EXIT_FILE, EXIT_REFUSED, EXIT_WARNING, EXIT_BUSY = 0, 5, 6, 7, 8, 9
-MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
-            "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
+MUTATING = pai_testlib.MUTATING
 
 # A person's existing files: other profiles, a comment, CRLF, no final newline. The helper
 # may add its managed profile on success; on any failure these bytes must stay as they are.

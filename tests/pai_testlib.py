@@ -52,6 +52,13 @@ STOP_TIMEOUT_S = 5
 OWNER_TAG = "pam-aws-iam:managed"
 LEDGER_TAG = "pam-aws-iam:key:"
 MARK_TAG = "pam-aws-iam:pending:"
+# Every call the helper may make that changes IAM or the fleet store: a run that must change
+# nothing makes none of them.
+MUTATING = frozenset({
+	"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "RemoveUserFromGroup",
+	"AttachUserPolicy", "DetachUserPolicy", "CreateAccessKey", "DeleteAccessKey",
+	"UpdateAccessKey", "CreateLoginProfile", "PutUserPolicy", "CreateSecret",
+	"PutSecretValue"})
 HOSTID_APP_ID = "5763c968d42d4d3da1ff18d462c15879"
 
 

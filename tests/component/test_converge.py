@@ -12,14 +12,13 @@ import subprocess
 import threading
 import time
 
+import pai_testlib
 from pai_testlib import HOST, LOGIN, Helper, syslog_env
 
 CONVERGED = "pam-aws-iam:converged"
 ADDED = "pam-aws-iam:added"
 ADDED_TAGS = "pam-aws-iam:added-tags"
-MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
-            "RemoveUserFromGroup", "DetachUserPolicy", "CreateAccessKey", "DeleteAccessKey",
-            "UpdateAccessKey", "CreateLoginProfile"}
+MUTATING = pai_testlib.MUTATING
 # one verify's reads when the record says the config changed: ListAccessKeys with the user's
 # groups, policies and its record again, in one round trip
 READS = sorted(["ListAccessKeys", "ListGroupsForUser", "ListAttachedUserPolicies", "GetUser"])

@@ -12,8 +12,7 @@ import pytest
 import fleetsim
 import pai_testlib as tl
 
-MUTATING = {"CreateUser", "TagUser", "UntagUser", "CreateAccessKey", "DeleteAccessKey",
-            "UpdateAccessKey", "CreateSecret", "PutSecretValue"}
+MUTATING = tl.MUTATING
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import time
 
 import pytest
 
+import pai_testlib
 from pai_testlib import HOST, LOGIN, clean_env, host_id, ledger_value, run_aws
 from pai_testlib import LEDGER_TAG as LEDGER, MARK_TAG as MARK, OWNER_TAG as OWNER
 
-MUTATING = {"CreateUser", "TagUser", "UntagUser", "AddUserToGroup", "AttachUserPolicy",
-            "CreateAccessKey", "DeleteAccessKey", "UpdateAccessKey", "CreateLoginProfile"}
+MUTATING = pai_testlib.MUTATING
 
 
 def tags(ep, name):
