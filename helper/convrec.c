@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "clock.h"
 #include "ledger.h"
 #include "sha256.h"
 #include "validate.h"
@@ -192,7 +193,7 @@ static bool read_converged(const char *v, struct convrec *r)
 	if (n != 5)
 		return false;
 	if (!read_generation(w[0], &r->generation) || !read_digest(w[1]) ||
-	    !hostid_valid_id(w[2]) || ledger_parse_time(w[3], &r->at) || !hostid_valid_name(w[4]))
+	    !hostid_valid_id(w[2]) || clock_parse_utc(w[3], &r->at) || !hostid_valid_name(w[4]))
 		return false;
 	snprintf(r->digest, sizeof(r->digest), "%.12s", w[1]);
 	snprintf(r->host_id, sizeof(r->host_id), "%.32s", w[2]);
@@ -244,7 +245,7 @@ pai_err convrec_make_tags(const struct convrec *r, struct iam_tag out[CONVREC_TA
 	    !read_digest(r->digest) || r->generation > CONVREC_MAX_GEN)
 		return PAI_ERR_INVALID;
 	memset(out, 0, CONVREC_TAGS * sizeof(out[0]));
-	ledger_format_time(r->at, when);
+	clock_format_utc(r->at, when);
 	snprintf(out[0].key, sizeof(out[0].key), "%s", CONVREC_TAG);
 	snprintf(out[0].value, sizeof(out[0].value), "%lu %s %s %s %s", r->generation, r->digest,
 	         r->host_id, when, r->host_name);

@@ -136,7 +136,7 @@ static int serve_or_fail(struct run *r, int status)
 	if (has_left(&cp->cache, time(NULL), CREDPROC_MIN_LEFT_S)) {
 		char when[32];
 
-		sesscache_format_time(cp->cache.expires, when);
+		clock_format_utc(cp->cache.expires, when);
 		syslog(LOG_WARNING,
 		       "user=%s: renewing the session failed (%s); serving the cached "
 		       "one until %s",

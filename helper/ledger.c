@@ -4,32 +4,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "clock.h"
 #include "validate.h"
 
 #define OWNER_PLAIN "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.=+@-"
-
-void ledger_format_time(time_t t, char out[32])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "1970-01-01T00:00:00Z");
-}
-
-pai_err ledger_parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	const char *end;
-
-	if (!valid_iso8601(s))
-		return PAI_ERR_INVALID;
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		return PAI_ERR_INVALID;
-	*out = timegm(&tm);
-	return *out == (time_t)-1 ? PAI_ERR_INVALID : PAI_OK;
-}
 
 /* Splits value into at most max space-separated words (copied into w, each < wlen).
  * Returns the number of words, or -1 when there are more, or one is empty or too long. */
@@ -64,11 +42,11 @@ static bool parse_entry(const struct iam_tag *t, struct ledger_entry *e)
 		return false;
 	n = split_words(t->value, w, 4, sizeof(w[0]));
 	if (n == 2) {
-		if (!hostid_valid_name(w[0]) || ledger_parse_time(w[1], &e->created))
+		if (!hostid_valid_name(w[0]) || clock_parse_utc(w[1], &e->created))
 			return false;
 		snprintf(e->host_name, sizeof(e->host_name), "%s", w[0]);
 	} else if (n == 3 || n == 4) {
-		if (!hostid_valid_id(w[0]) || ledger_parse_time(w[1], &e->created) ||
+		if (!hostid_valid_id(w[0]) || clock_parse_utc(w[1], &e->created) ||
 		    !hostid_valid_name(w[2]) || (n == 4 && strcmp(w[3], LEDGER_ORPHAN_WORD) != 0))
 			return false;
 		snprintf(e->host_id, sizeof(e->host_id), "%.32s", w[0]);
@@ -95,7 +73,7 @@ static void parse_mark(const struct iam_tag *t, struct ledger_mark *m)
 		return;
 	snprintf(m->host, sizeof(m->host), "%s", host);
 	n = split_words(t->value, w, 2, sizeof(w[0]));
-	if (n < 1 || ledger_parse_time(w[0], &m->at))
+	if (n < 1 || clock_parse_utc(w[0], &m->at))
 		return;
 	if (n == 2) {
 		if (!valid_access_key_id(w[1]))
@@ -196,7 +174,7 @@ pai_err ledger_make_tag(const char *key_id, const struct hostid *h, time_t creat
 	n = snprintf(out->key, sizeof(out->key), "%s%s", LEDGER_KEY_PREFIX, key_id);
 	if (n < 0 || (size_t)n >= sizeof(out->key))
 		return PAI_ERR_INVALID;
-	ledger_format_time(created, when);
+	clock_format_utc(created, when);
 	snprintf(out->value, sizeof(out->value), "%s %s %s%s", h->id, when, h->name,
 	         orphan ? " " LEDGER_ORPHAN_WORD : "");
 	if (!valid_tag_key(out->key) || !valid_tag_value(out->value))
@@ -215,7 +193,7 @@ pai_err ledger_make_mark(const struct hostid *h, time_t t, const char *closed_by
 	n = snprintf(out->key, sizeof(out->key), "%s%s", LEDGER_PENDING_PREFIX, h->id);
 	if (n < 0 || (size_t)n >= sizeof(out->key))
 		return PAI_ERR_INVALID;
-	ledger_format_time(t, when);
+	clock_format_utc(t, when);
 	snprintf(out->value, sizeof(out->value), "%s%s%s", when, closed_by ? " " : "",
 	         closed_by ? closed_by : "");
 	return valid_tag_key(out->key) && valid_tag_value(out->value) ? PAI_OK : PAI_ERR_INVALID;

@@ -102,8 +102,4 @@ pai_err ledger_make_tag(const char *key_id, const struct hostid *h, time_t creat
 pai_err ledger_make_mark(const struct hostid *h, time_t t, const char *closed_by,
                          struct iam_tag *out);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" <-> time_t (UTC); parse accepts IAM's optional fraction. */
-void ledger_format_time(time_t t, char out[32]);
-pai_err ledger_parse_time(const char *s, time_t *out);
-
 #endif

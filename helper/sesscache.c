@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "buf.h"
+#include "clock.h"
 #include "record.h"
 #include "state.h"
 #include "validate.h"
@@ -147,14 +148,6 @@ pai_err sesscache_remove(int dirfd, const char *login)
 	return state_file_remove(dirfd, SESSCACHE_SUBDIR, login);
 }
 
-void sesscache_format_time(time_t t, char out[32])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "1970-01-01T00:00:00Z");
-}
-
 /* A JSON string of printable ASCII: '"' and '\' escaped, nothing else needs it. */
 static void json_string(struct buf *b, const char *s, pai_err *e)
 {
@@ -193,7 +186,7 @@ pai_err sesscache_print_json(const struct sess_cache *c, int fd)
 	if (!c->has_session || !valid_session_key_id(c->access_key_id) ||
 	    !valid_secret_key(c->secret) || !valid_token(c->token))
 		return PAI_ERR_INVALID;
-	sesscache_format_time(c->expires, when);
+	clock_format_utc(c->expires, when);
 	buf_init(&b, RECORD_MAX_BYTES);
 	e = buf_append_str(&b, "{\"Version\": 1, \"AccessKeyId\": ");
 	json_string(&b, c->access_key_id, &e);

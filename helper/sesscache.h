@@ -60,7 +60,5 @@ pai_err sesscache_remove(int dirfd, const char *login);
  * Written to fd with write(2), so that no stdio buffer keeps a copy. PAI_ERR_INVALID when c
  * holds no session; PAI_ERR_FILE when fd cannot take it all. */
 pai_err sesscache_print_json(const struct sess_cache *c, int fd);
-/* t as RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ". */
-void sesscache_format_time(time_t t, char out[32]);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include "clock.h"
 #include "convplan.h"
 #include "exit_status.h"
 #include "template.h"
@@ -426,7 +427,7 @@ void converge_status(struct netrun *nr)
 	if (cv->rec.present) {
 		char when[32];
 
-		ledger_format_time(cv->rec.at, when);
+		clock_format_utc(cv->rec.at, when);
 		prov_say(r,
 		         "config: generation %lu here; the user is at generation %lu%s, by host %s "
 		         "at %s",

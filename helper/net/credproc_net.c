@@ -101,7 +101,7 @@ int credproc_net_refresh(struct run *r)
 	if (!e && s.expires - time(NULL) <= CREDPROC_MIN_LEFT_S) {
 		char when[32];
 
-		sesscache_format_time(s.expires, when);
+		clock_format_utc(s.expires, when);
 		snprintf(cp->why, sizeof(cp->why),
 		         "GetSessionToken gave a session that expires at %s: is this host's clock "
 		         "right?",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "credproc.h"
 #include "exit_status.h"
 #include "keyvault.h"
@@ -224,7 +225,7 @@ void delivery_status(const struct netrun *nr)
 	    !strcmp(c.key_id, held) && c.uid == r->pv.person_uid) {
 		char when[32];
 
-		sesscache_format_time(c.expires, when);
+		clock_format_utc(c.expires, when);
 		prov_say(r, "session: %s, expires %s%s (renewed %u s before it does)",
 		         c.access_key_id, when, c.expires <= r->now ? " (expired)" : "",
 		         r->cfg.session_refresh);

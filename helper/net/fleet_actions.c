@@ -653,14 +653,14 @@ void fleet_actions_status(struct netrun *nr)
 		prov_say(r, "store: secret %s is scheduled for deletion", s.name);
 		return;
 	}
-	ledger_format_time(s.doc.written_at, when);
+	clock_format_utc(s.doc.written_at, when);
 	prov_say(r, "store: secret %s, version %s, written by %s at %s", s.name, s.version,
 	         s.doc.written_by.name, when);
 	if (s.doc.state == FLEET_REVOKED) {
-		ledger_format_time(s.doc.revoked_at, when);
+		clock_format_utc(s.doc.revoked_at, when);
 		prov_say(r, "store: revoked at %s", when);
 	} else if (s.doc.state == FLEET_CLAIMED) {
-		ledger_format_time(s.doc.claim_until, until);
+		clock_format_utc(s.doc.claim_until, until);
 		prov_say(r, "store: host %s is making the first key (claim until %s)",
 		         s.doc.claim.name, until);
 	} else if (s.doc.has_current) {
@@ -668,7 +668,7 @@ void fleet_actions_status(struct netrun *nr)
 		         (long long)((r->now - s.doc.current_created) / DAY_S),
 		         strcmp(r->profile_key, s.doc.current_id) ? "; not yet in this home" : "");
 		if (s.doc.has_previous) {
-			ledger_format_time(s.doc.previous_until, until);
+			clock_format_utc(s.doc.previous_until, until);
 			prov_say(r, "store: the key it replaced, %s, works until %s",
 			         s.doc.previous_id, until);
 		}

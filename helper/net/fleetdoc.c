@@ -3,6 +3,7 @@
 #include "fleetdoc.h"
 
 #include <string.h>
+#include "clock.h"
 #include "jsonsafe.h"
 #include "validate.h"
 
@@ -39,7 +40,7 @@ static bool get_time(struct json_object *o, const char *key, time_t *out)
 {
 	const char *s = jsonsafe_string(o, key, valid_iso8601);
 
-	return s && ledger_parse_time(s, out) == PAI_OK;
+	return s && clock_parse_utc(s, out) == PAI_OK;
 }
 
 static bool get_copy(struct json_object *o, const char *key, bool (*ok)(const char *), char *out,
@@ -163,7 +164,7 @@ static bool put_time(struct json_object *o, const char *key, time_t t)
 {
 	char when[32];
 
-	ledger_format_time(t, when);
+	clock_format_utc(t, when);
 	return put_str(o, key, when);
 }
 

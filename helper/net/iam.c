@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "iam_reply.h"
 #include "validate.h"
 
@@ -413,13 +414,12 @@ pai_err iam_create_login_profile(struct aws_client *c, const char *user, const c
 pai_err iam_deny_sessions_before(struct aws_client *c, const char *user, time_t before)
 {
 	struct aws_query q = {.action = "PutUserPolicy"};
-	char when[32], doc[400];
-	struct tm tm;
+	char when[CLOCK_UTC_LEN], doc[400];
 	pai_err e = PAI_OK;
 
-	if (!c || !ok_user(user) || before < 0 || !gmtime_r(&before, &tm) ||
-	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!c || !ok_user(user) || before < 0)
 		return PAI_ERR_INVALID;
+	clock_format_utc(before, when);
 	snprintf(doc, sizeof(doc),
 	         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"RevokeOlderSessions\","
 	         "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":"

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "validate.h"
 
 typedef bool (*validator)(const char *);
@@ -381,24 +382,6 @@ static bool valid_session_key_id(const char *s)
 	return valid_access_key_id(s) && !strncmp(s, "ASIA", 4);
 }
 
-/* YYYY-MM-DDTHH:MM:SS[.fff]Z (valid_iso8601) as a time_t. */
-static pai_err iso8601_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!valid_iso8601(s) ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n != 19)
-		return PAI_ERR_REPLY;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm);
-	return *out == (time_t)-1 ? PAI_ERR_REPLY : PAI_OK;
-}
-
 pai_err sts_parse_session_token(const struct xml_reply *r, void *out)
 {
 	static const char base[] = "GetSessionTokenResult/Credentials";
@@ -416,7 +399,7 @@ pai_err sts_parse_session_token(const struct xml_reply *r, void *out)
 		e = field(r, base, "Expiration", s->expiration, sizeof(s->expiration),
 		          valid_iso8601);
 	if (!e)
-		e = iso8601_time(s->expiration, &s->expires);
+		e = clock_parse_utc(s->expiration, &s->expires) ? PAI_ERR_REPLY : PAI_OK;
 	if (!e)
 		e = field(r, base, "SessionToken", token, sizeof(token), valid_session_token);
 	if (!e) {

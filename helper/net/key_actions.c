@@ -31,7 +31,7 @@ time_t key_actions_created(const struct netrun *nr, const struct iam_key_meta *k
 	time_t t;
 
 	/* IAM's CreateDate is the truth; the ledger's time only when IAM's is unreadable */
-	if (ledger_parse_time(k->create_date, &t) == PAI_OK)
+	if (clock_parse_utc(k->create_date, &t) == PAI_OK)
 		return t;
 	le = ledger_find(&nr->ledger, k->id);
 	return le ? le->created : r->now;
