@@ -152,16 +152,26 @@ static int first_round(struct netrun *nr, const struct keyplan *p, bool creating
 	struct run *r = nr->r;
 	struct aws_result ures[KEYPLAN_MAX_KEYS], dres[KEYPLAN_MAX_KEYS], mres, tres;
 	struct untag_batch stale = {{0}, 0};
-	struct iam_tag mark;
+	struct iam_tag mark[1 + KEYPLAN_MAX_KEYS];
 	const char *own = NULL;
-	size_t i;
+	size_t i, n_mark = 1;
 
 	mres.status = tres.status = PAI_OK;
 	if (creating) {
-		if (ledger_make_mark(&r->host, r->now, NULL, &mark))
+		if (ledger_make_mark(&r->host, r->now, NULL, &mark[0]))
 			return prov_fail(PAI_EXIT_INTERNAL, "cannot make this host's mark");
-		own = mark.key; /* set now: not also removed in the same round */
-		iam_tag_user(nr->c, r->iam_name, &mark, 1, &mres);
+		own = mark[0].key; /* set now: not also removed in the same round */
+		/* the new mark replaces the one that proves the orphans: their entries go with it,
+		 * or a CreateAccessKey lost again would leave them proven by nothing */
+		for (i = 0; i < p->n_deactivate; i++) {
+			const struct iam_key_meta *k =
+			    key_actions_find(nr, p->deactivate[i].key_id);
+
+			if (k && ledger_make_tag(k->id, &r->host, key_actions_created(nr, k), true,
+			                         &mark[n_mark]) == PAI_OK)
+				n_mark++;
+		}
+		iam_tag_user(nr->c, r->iam_name, mark, n_mark, &mres);
 	}
 	for (i = 0; i < p->n_deactivate; i++)
 		iam_update_access_key(nr->c, r->iam_name, p->deactivate[i].key_id, "Inactive",
