@@ -154,10 +154,12 @@ static int first_round(struct netrun *nr, const struct keyplan *p, bool creating
 	struct untag_batch stale = {{0}, 0};
 	struct iam_tag mark[1 + KEYPLAN_MAX_KEYS];
 	const char *own = NULL;
-	size_t i, n_mark = 1;
+	size_t i;
 
 	mres.status = tres.status = PAI_OK;
 	if (creating) {
+		size_t n_mark = 1;
+
 		if (ledger_make_mark(&r->host, r->now, NULL, &mark[0]))
 			return prov_fail(PAI_EXIT_INTERNAL, "cannot make this host's mark");
 		own = mark[0].key; /* set now: not also removed in the same round */
